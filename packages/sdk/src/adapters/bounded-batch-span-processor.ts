@@ -1,0 +1,124 @@
+import type { Context } from '@opentelemetry/api';
+import { TraceFlags } from '@opentelemetry/api';
+import { ExportResultCode } from '@opentelemetry/core';
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SelfTelemetryPort } from '../core/ports.js';
+
+export interface BoundedBatchOptions {
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMillis: number;
+  exportTimeoutMillis: number;
+}
+
+/**
+ * A batch span processor with a bounded queue, one export in flight, and every
+ * span accounted for: each ended, sampled span is either exported or counted in
+ * `periscope_spans_dropped_total{reason}`. OpenTelemetry's BatchSpanProcessor
+ * only logs its drops through diag, which is why this one exists.
+ *
+ * A dead or black-holed backend costs the app nothing: `onEnd` only pushes to
+ * an array, exports run on unref'd timers, and memory is bounded by
+ * `maxQueueSize` plus one batch in flight.
+ */
+export class BoundedBatchSpanProcessor implements SpanProcessor {
+  readonly #exporter: SpanExporter;
+  readonly #self: SelfTelemetryPort;
+  readonly #options: BoundedBatchOptions;
+  #queue: ReadableSpan[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight: Promise<void> | undefined;
+  #shutDown = false;
+
+  constructor(exporter: SpanExporter, self: SelfTelemetryPort, options: BoundedBatchOptions) {
+    this.#exporter = exporter;
+    this.#self = self;
+    this.#options = options;
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if (this.#shutDown) {
+      this.#self.spansDropped('shutdown', 1);
+      return;
+    }
+    if (this.#queue.length >= this.#options.maxQueueSize) {
+      this.#self.spansDropped('queue_full', 1);
+      return;
+    }
+    this.#queue.push(span);
+    if (this.#queue.length >= this.#options.maxExportBatchSize) this.#exportSoon(0);
+    else this.#exportSoon(this.#options.scheduledDelayMillis);
+  }
+
+  /** Exports everything queued now; resolves when the queue is empty or every batch has failed. */
+  async forceFlush(): Promise<void> {
+    while (this.#queue.length > 0 || this.#inFlight) {
+      await (this.#inFlight ?? this.#exportBatch());
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.#shutDown) return;
+    this.#shutDown = true;
+    clearTimeout(this.#timer);
+    await this.forceFlush();
+    await this.#exporter.shutdown().catch(() => undefined);
+  }
+
+  /** Spans waiting for export; for tests and self-metrics. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  #exportSoon(delay: number): void {
+    if (this.#inFlight) return; // the running export schedules the next one
+    if (this.#timer && delay > 0) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#exportBatch();
+    }, delay);
+    this.#timer.unref();
+  }
+
+  #exportBatch(): Promise<void> {
+    if (this.#inFlight) return this.#inFlight;
+    const batch = this.#queue.splice(0, this.#options.maxExportBatchSize);
+    if (batch.length === 0) return Promise.resolve();
+    this.#inFlight = this.#send(batch).finally(() => {
+      this.#inFlight = undefined;
+      if (this.#queue.length > 0 && !this.#shutDown) {
+        this.#exportSoon(this.#queue.length >= this.#options.maxExportBatchSize ? 0 : this.#options.scheduledDelayMillis);
+      }
+    });
+    return this.#inFlight;
+  }
+
+  #send(batch: ReadableSpan[]): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let settled = false;
+      const settle = (ok: boolean): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timeout);
+        if (ok) this.#self.spansExported(batch.length);
+        else {
+          this.#self.exportFailed('traces');
+          this.#self.spansDropped('export_failed', batch.length);
+        }
+        resolve();
+      };
+      // The exporter has its own timeout; this one guarantees we never wait forever on it.
+      const timeout = setTimeout(() => settle(false), this.#options.exportTimeoutMillis + 1000);
+      timeout.unref();
+      try {
+        this.#exporter.export(batch, (result) => settle(result.code === ExportResultCode.SUCCESS));
+      } catch {
+        settle(false);
+      }
+    });
+  }
+}

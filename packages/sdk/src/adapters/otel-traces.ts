@@ -1,0 +1,102 @@
+import { context, propagation, type TextMapPropagator, type Tracer, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  type Sampler,
+  type SpanExporter,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { ResolvedConfig } from '../config/resolve-config.js';
+import type { SelfTelemetryPort } from '../core/ports.js';
+import { BoundedBatchSpanProcessor } from './bounded-batch-span-processor.js';
+
+export interface OtelTracing {
+  tracer: Tracer;
+  propagator: TextMapPropagator;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+let contextManagerInstalled = false;
+
+/**
+ * Installs AsyncLocalStorage as OpenTelemetry's global context manager, once
+ * per process. If another SDK installed one first, we use it: both are the
+ * same AsyncLocalStorage machinery.
+ */
+export function ensureContextManager(): void {
+  if (contextManagerInstalled) return;
+  contextManagerInstalled = true;
+  const manager = new AsyncLocalStorageContextManager().enable();
+  if (!context.setGlobalContextManager(manager)) manager.disable();
+}
+
+export function createPropagator(): TextMapPropagator {
+  return new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+}
+
+function createSampler(name: ResolvedConfig['traces']['sampler'], ratio: number): Sampler {
+  switch (name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(ratio);
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+    default:
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
+
+function createExporter(traces: ResolvedConfig['traces']): SpanExporter | undefined {
+  if (typeof traces.exporter === 'object') return traces.exporter;
+  if (traces.exporter === 'none') return undefined;
+  if (traces.exporter === 'console') return new ConsoleSpanExporter();
+  const config = { url: traces.endpoint, headers: traces.headers, timeoutMillis: traces.exportTimeoutMillis, concurrencyLimit: 2 };
+  return traces.protocol === 'http/json' ? new OTLPJsonTraceExporter(config) : new OTLPProtoTraceExporter(config);
+}
+
+/**
+ * The OpenTelemetry adapter: a tracer provider with Periscope's bounded batch
+ * processor and the configured exporter. With no exporter spans are still
+ * created, so logs keep real trace IDs and outbound calls still propagate.
+ */
+export function createOtelTracing(config: ResolvedConfig, self: SelfTelemetryPort): OtelTracing {
+  ensureContextManager();
+  const propagator = createPropagator();
+  const attributes: Record<string, string> = {
+    ...config.resourceAttributes,
+    [ATTR_SERVICE_NAME]: config.serviceName,
+    'deployment.environment.name': config.environment,
+  };
+  if (config.serviceVersion) attributes[ATTR_SERVICE_VERSION] = config.serviceVersion;
+  const exporter = createExporter(config.traces);
+  const processor = exporter ? new BoundedBatchSpanProcessor(exporter, self, config.traces) : undefined;
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes(attributes),
+    sampler: createSampler(config.traces.sampler, config.traces.samplerArg),
+    spanProcessors: processor ? [processor] : [],
+  });
+  // Register globally only if nobody has, so third-party instrumentations join our traces.
+  trace.setGlobalTracerProvider(provider);
+  propagation.setGlobalPropagator(propagator);
+  return {
+    tracer: provider.getTracer('@periscope/sdk'),
+    propagator,
+    forceFlush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
+}

@@ -1,0 +1,57 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { ResolvedConfig } from '../config/resolve-config.js';
+import type { SelfTelemetryPort } from '../core/ports.js';
+import { logCorrelationFields } from '../core/request-context.js';
+
+export interface PinoLogging {
+  logger: Logger;
+  /** Writes out what is buffered; resolves (never rejects) once done or when the stream cannot say. */
+  flush(): Promise<void>;
+}
+
+/**
+ * The pino adapter. Context fields come from a mixin that reads the active
+ * OpenTelemetry context, so any line written inside a request, by any child
+ * logger, carries its trace and correlation IDs.
+ */
+export function createPinoLogging(config: ResolvedConfig, self: SelfTelemetryPort): PinoLogging {
+  let destination: DestinationStream;
+  let flush: () => Promise<void>;
+  if (config.logs.destination) {
+    destination = config.logs.destination as DestinationStream;
+    flush = () => Promise.resolve();
+  } else {
+    // Asynchronous stdout so a slow log reader never blocks the event loop; the
+    // buffer is bounded and what overflows is dropped and counted.
+    const boom = pino.destination({ dest: 1, sync: false, maxLength: config.logs.bufferLimitBytes });
+    boom.on('drop', () => self.logLinesDropped(1));
+    boom.on('error', () => self.logLinesDropped(1));
+    destination = boom;
+    flush = () =>
+      new Promise((resolve) => {
+        try {
+          boom.flushSync();
+        } catch {
+          // EAGAIN on a full pipe: what is left goes out asynchronously.
+        }
+        resolve();
+      });
+  }
+
+  const base: Record<string, string> = { service: config.serviceName, env: config.environment };
+  if (config.serviceVersion) base.service_version = config.serviceVersion;
+  const logger = pino(
+    {
+      level: config.logs.level,
+      base,
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: config.logs.redact, censor: '[Redacted]' },
+      mixin: () => logCorrelationFields() as Record<string, string>,
+      serializers: { err: pino.stdSerializers.err },
+    },
+    destination,
+  );
+  return { logger, flush };
+}

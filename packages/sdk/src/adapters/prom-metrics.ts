@@ -1,0 +1,163 @@
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { CardinalityGuard } from '../core/cardinality.js';
+import type { Exemplar, HttpMetricLabels, HttpMetricsPort, SelfTelemetryPort, SpanDropReason } from '../core/ports.js';
+import { METRIC_HTTP_SERVER_ACTIVE, METRIC_HTTP_SERVER_DURATION } from '../core/semconv.js';
+import type { MetricsRegistry as Registry } from './registry.js';
+
+const HTTP_LABELS = ['http_request_method', 'http_route', 'http_response_status_code', 'error_type'] as const;
+
+/**
+ * Periscope's own counters, on the same registry as the app's metrics.
+ * Registered eagerly (with zero values where a label is known) so a
+ * dashboard can tell "nothing dropped" from "not reporting".
+ */
+export class PromSelfTelemetry implements SelfTelemetryPort {
+  readonly #spansDropped: Counter<'reason'>;
+  readonly #spansExported: Counter;
+  readonly #exportFailures: Counter<'signal'>;
+  readonly #correlationRejected: Counter<'reason'>;
+  readonly #invalidInput: Counter<'input'>;
+  readonly #overflow: Counter<'metric'>;
+  readonly #logsDropped: Counter;
+  readonly #internalErrors: Counter<'where'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.#spansDropped = new Counter({
+      name: 'periscope_spans_dropped_total',
+      help: 'Spans that never reached the trace backend, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.#spansExported = new Counter({ name: 'periscope_spans_exported_total', help: 'Spans the trace backend accepted.', registers });
+    this.#exportFailures = new Counter({
+      name: 'periscope_export_failures_total',
+      help: 'Export requests that failed, by signal.',
+      labelNames: ['signal'],
+      registers,
+    });
+    this.#correlationRejected = new Counter({
+      name: 'periscope_correlation_id_rejected_total',
+      help: 'Inbound correlation IDs refused (and replaced), by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.#invalidInput = new Counter({
+      name: 'periscope_invalid_input_total',
+      help: 'Malformed inputs handled (traceparent, status code...), by input.',
+      labelNames: ['input'],
+      registers,
+    });
+    this.#overflow = new Counter({
+      name: 'periscope_metric_cardinality_overflow_total',
+      help: 'Label sets folded into __overflow__ because a metric reached its limit.',
+      labelNames: ['metric'],
+      registers,
+    });
+    this.#logsDropped = new Counter({
+      name: 'periscope_log_lines_dropped_total',
+      help: 'Log lines dropped because the log buffer was full or the stream failed.',
+      registers,
+    });
+    this.#internalErrors = new Counter({
+      name: 'periscope_internal_errors_total',
+      help: 'Exceptions inside Periscope caught before reaching the app, by place.',
+      labelNames: ['where'],
+      registers,
+    });
+    for (const reason of ['queue_full', 'export_failed', 'shutdown']) this.#spansDropped.inc({ reason }, 0);
+    this.#exportFailures.inc({ signal: 'traces' }, 0);
+  }
+
+  spansDropped(reason: SpanDropReason, count: number): void {
+    this.#spansDropped.inc({ reason }, count);
+  }
+  spansExported(count: number): void {
+    this.#spansExported.inc(count);
+  }
+  exportFailed(signal: string): void {
+    this.#exportFailures.inc({ signal });
+  }
+  correlationIdRejected(reason: string): void {
+    this.#correlationRejected.inc({ reason });
+  }
+  invalidInput(input: string): void {
+    this.#invalidInput.inc({ input });
+  }
+  cardinalityOverflow(metric: string): void {
+    this.#overflow.inc({ metric });
+  }
+  logLinesDropped(count: number): void {
+    this.#logsDropped.inc(count);
+  }
+  internalError(where: string): void {
+    this.#internalErrors.inc({ where });
+  }
+}
+
+export interface PromHttpMetricsOptions {
+  buckets: number[];
+  exemplars: boolean;
+  guard: CardinalityGuard;
+}
+
+/** RED metrics of the HTTP server, named by the OpenTelemetry semantic conventions. */
+export class PromHttpMetrics implements HttpMetricsPort {
+  readonly #duration: Histogram<(typeof HTTP_LABELS)[number]>;
+  readonly #active: Gauge<'http_request_method'>;
+  readonly #guard: CardinalityGuard;
+  readonly #exemplars: boolean;
+
+  constructor(registry: Registry, options: PromHttpMetricsOptions) {
+    this.#guard = options.guard;
+    this.#exemplars = options.exemplars;
+    this.#duration = new Histogram({
+      name: METRIC_HTTP_SERVER_DURATION,
+      help: 'Duration of HTTP server requests.',
+      labelNames: HTTP_LABELS,
+      buckets: options.buckets,
+      registers: [registry],
+      enableExemplars: options.exemplars,
+    });
+    this.#active = new Gauge({
+      name: METRIC_HTTP_SERVER_ACTIVE,
+      help: 'Number of HTTP server requests in flight.',
+      labelNames: ['http_request_method'],
+      registers: [registry],
+    });
+  }
+
+  requestStarted(method: string): void {
+    this.#active.inc({ http_request_method: method });
+  }
+
+  requestFinished(method: string, labels: HttpMetricLabels, durationSeconds: number, exemplar: Exemplar | undefined): void {
+    this.#active.dec({ http_request_method: method });
+    const admitted = this.#guard.admit(METRIC_HTTP_SERVER_DURATION, labels as unknown as Record<string, string | undefined>);
+    const clean: Partial<Record<(typeof HTTP_LABELS)[number], string>> = {};
+    for (const name of HTTP_LABELS) {
+      const value = admitted[name];
+      if (value !== undefined) clean[name] = value;
+    }
+    if (this.#exemplars) {
+      // With exemplars on, prom-client replaces observe() with the object form.
+      this.#duration.observe({ labels: clean, value: durationSeconds, exemplarLabels: (exemplar ? { ...exemplar } : {}) as never });
+    } else {
+      this.#duration.observe(clean, durationSeconds);
+    }
+  }
+}
+
+/** Used when metrics are off: every call is a no-op decided once, not a branch per request. */
+export const noopHttpMetrics: HttpMetricsPort = { requestStarted() {}, requestFinished() {} };
+
+export const noopSelfTelemetry: SelfTelemetryPort = {
+  spansDropped() {},
+  spansExported() {},
+  exportFailed() {},
+  correlationIdRejected() {},
+  invalidInput() {},
+  cardinalityOverflow() {},
+  logLinesDropped() {},
+  internalError() {},
+};

@@ -1,0 +1,38 @@
+/** The label value that replaces new values once a metric is full. */
+export const OVERFLOW_VALUE = '__overflow__';
+
+/**
+ * Caps the label sets of each metric. The first `limit` distinct sets pass
+ * through; after that a new set has every value replaced by `__overflow__`
+ * (sets already seen keep counting), so a client cannot grow the series count
+ * past `limit + 1` per metric, whatever it sends.
+ */
+export class CardinalityGuard {
+  readonly #limit: number;
+  readonly #seen = new Map<string, Set<string>>();
+  readonly #onOverflow: (metric: string) => void;
+
+  constructor(limit: number, onOverflow: (metric: string) => void) {
+    this.#limit = limit;
+    this.#onOverflow = onOverflow;
+  }
+
+  admit<L extends Record<string, string | undefined>>(metric: string, labels: L): L {
+    let seen = this.#seen.get(metric);
+    if (!seen) {
+      seen = new Set();
+      this.#seen.set(metric, seen);
+    }
+    let key = '';
+    for (const name in labels) key += `${name}\u0000${labels[name] ?? ''}\u0001`;
+    if (seen.has(key)) return labels;
+    if (seen.size < this.#limit) {
+      seen.add(key);
+      return labels;
+    }
+    this.#onOverflow(metric);
+    const folded = {} as Record<string, string | undefined>;
+    for (const name in labels) folded[name] = labels[name] === undefined ? undefined : OVERFLOW_VALUE;
+    return folded as L;
+  }
+}

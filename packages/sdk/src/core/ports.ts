@@ -1,0 +1,46 @@
+/**
+ * The ports: what the core needs from the outside world. Adapters (pino,
+ * prom-client, the OpenTelemetry SDK) implement them; the core names none.
+ */
+
+/** Structured logging, in pino's `(fields, message)` shape. */
+export interface LogPort {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** Labels of the HTTP server metrics, already bounded (route template, known method). */
+export interface HttpMetricLabels {
+  http_request_method: string;
+  http_route: string;
+  http_response_status_code?: string;
+  error_type?: string;
+}
+
+/** Trace IDs attached to a measurement so a dashboard can jump to the trace. */
+export interface Exemplar {
+  trace_id: string;
+  span_id: string;
+}
+
+/** Where the HTTP RED metrics go. */
+export interface HttpMetricsPort {
+  requestStarted(method: string): void;
+  requestFinished(method: string, labels: HttpMetricLabels, durationSeconds: number, exemplar: Exemplar | undefined): void;
+}
+
+/** Reasons a span never reaches the backend. */
+export type SpanDropReason = 'queue_full' | 'export_failed' | 'shutdown';
+
+/** Counters about Periscope itself, served beside the application's metrics. */
+export interface SelfTelemetryPort {
+  spansDropped(reason: SpanDropReason, count: number): void;
+  spansExported(count: number): void;
+  exportFailed(signal: 'traces' | 'logs' | 'events'): void;
+  correlationIdRejected(reason: string): void;
+  invalidInput(input: string): void;
+  cardinalityOverflow(metric: string): void;
+  logLinesDropped(count: number): void;
+  internalError(where: string): void;
+}

@@ -1,0 +1,196 @@
+import { type Context, context, type Tracer } from '@opentelemetry/api';
+import { AlwaysOffSampler, BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import type { Logger } from 'pino';
+import { type ExpositionFormat, renderMetrics } from './adapters/exposition.js';
+import { createMetricsHandler, type MetricsHandler, MetricsServer } from './adapters/metrics-server.js';
+import { createOtelTracing, createPropagator, ensureContextManager, type OtelTracing } from './adapters/otel-traces.js';
+import { createPinoLogging } from './adapters/pino-logger.js';
+import { noopHttpMetrics, noopSelfTelemetry, PromHttpMetrics, PromSelfTelemetry } from './adapters/prom-metrics.js';
+import { createRegistry, type MetricsRegistry } from './adapters/registry.js';
+import { registerRuntimeMetrics } from './adapters/runtime-metrics.js';
+import type { TelemetryOptions } from './config/options.js';
+import { type ResolvedConfig, resolveConfig } from './config/resolve-config.js';
+import { CardinalityGuard } from './core/cardinality.js';
+import { Guard } from './core/guard.js';
+import { HttpInstrumentation } from './core/http-observation.js';
+import type { HttpMetricsPort, SelfTelemetryPort } from './core/ports.js';
+import { getRequestContext, type LogCorrelationFields, logCorrelationFields } from './core/request-context.js';
+
+/** The handle a service holds: its logger, the HTTP core the plugins call, metrics and lifecycle. */
+export interface Telemetry {
+  /** Resolved service name. */
+  readonly serviceName: string;
+  /** The pino logger; lines written inside a request carry its IDs. */
+  readonly logger: Logger;
+  /** The framework-neutral HTTP observation the plugins call. */
+  readonly http: HttpInstrumentation;
+  /** The tracer for your own spans; they join the request's trace. */
+  readonly tracer: Tracer;
+  /** prom-client registry holding every Periscope metric; register your own metrics here. */
+  readonly registry: MetricsRegistry;
+  /** Serves the metrics page (OpenMetrics when asked, else Prometheus text); mount it in any node:http-compatible router. */
+  readonly metricsHandler: MetricsHandler;
+  /** Resolves with the metrics listener's URL once it listens, or undefined when it is off or could not bind. */
+  readonly metricsUrl: Promise<string | undefined>;
+  /** Renders the metrics page. */
+  metrics(format?: ExpositionFormat): Promise<string>;
+  /** Sets the user of the current request; later log lines carry `user_id`. No-op outside a request. */
+  setUser(userId: string): void;
+  /** Correlation fields of the code running now (`trace_id`, `correlation_id`...), empty outside a request. */
+  currentContext(): LogCorrelationFields;
+  /** Runs `fn` in `ctx` (e.g. an observation's context) through the AsyncLocalStorage context manager. */
+  runInContext<T>(ctx: Context, fn: () => T): T;
+  /** Exports queued spans and writes buffered logs now. Never rejects. */
+  forceFlush(): Promise<void>;
+  /** Flushes and stops within `shutdown.timeoutMillis`; resolves even if the backend is down. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+const MAX_USER_ID_LENGTH = 128;
+
+/**
+ * The composition root: validates options (throwing {@link PeriscopeError} on
+ * bad ones), builds the adapters and wires them into the core.
+ */
+export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
+  const config = resolveConfig(options);
+  const registry = createRegistry();
+  const metricsOn = config.metrics.enabled && !config.disabled;
+  const self: SelfTelemetryPort = metricsOn ? new PromSelfTelemetry(registry) : noopSelfTelemetry;
+  const logging = createPinoLogging(config, self);
+  const diag = logging.logger.child({ component: 'periscope' }, { level: config.diagnosticLevel });
+  const guard = new Guard(self, diag);
+
+  let httpMetrics: HttpMetricsPort = noopHttpMetrics;
+  if (metricsOn) {
+    const cardinality = new CardinalityGuard(config.metrics.maxLabelSets, (metric) => self.cardinalityOverflow(metric));
+    httpMetrics = new PromHttpMetrics(registry, {
+      buckets: config.metrics.durationBuckets,
+      exemplars: config.metrics.exemplars,
+      guard: cardinality,
+    });
+    if (config.metrics.runtime) registerRuntimeMetrics(registry);
+  }
+
+  const tracing = config.disabled ? disabledTracing() : createOtelTracing(config, self);
+  const http = new HttpInstrumentation({
+    tracer: tracing.tracer,
+    propagator: tracing.propagator,
+    metrics: httpMetrics,
+    logger: logging.logger,
+    self,
+    guard,
+    correlationHeader: config.correlation.header,
+    requestIdHeader: config.correlation.requestIdHeader,
+    maxIdLength: config.correlation.maxLength,
+    accessLog: config.logs.accessLog,
+  });
+
+  const render = (format: ExpositionFormat = 'openmetrics') => renderMetrics(registry, format);
+  const metricsHandler = createMetricsHandler(render, (error) => guard.report('metrics.render', error));
+  let server: MetricsServer | undefined;
+  if (metricsOn && config.metrics.server) {
+    const { host, port } = config.metrics.server;
+    server = new MetricsServer(metricsHandler, host, port, (error) => guard.report('metrics.listen', error));
+  }
+  const metricsUrl = server
+    ? server.ready.then((address) => (address ? `http://${formatHost(address.address)}:${address.port}/metrics` : undefined))
+    : Promise.resolve(undefined);
+
+  const forceFlush = async (): Promise<void> => {
+    await Promise.allSettled([tracing.forceFlush(), logging.flush()]);
+  };
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    stopping ??= withDeadline(
+      Promise.allSettled([tracing.shutdown(), server?.close()]).then(() => logging.flush()),
+      config.shutdown.timeoutMillis,
+    ).then(() => removeSignalHandlers());
+    return stopping;
+  };
+  const removeSignalHandlers = installSignalHandlers(config, shutdown);
+
+  return {
+    serviceName: config.serviceName,
+    logger: logging.logger,
+    http,
+    tracer: tracing.tracer,
+    registry,
+    metricsHandler,
+    metricsUrl,
+    metrics: render,
+    setUser(userId: string) {
+      guard.run(
+        'setUser',
+        () => {
+          const request = getRequestContext();
+          if (request) request.userId = String(userId).slice(0, MAX_USER_ID_LENGTH);
+        },
+        undefined,
+      );
+    },
+    currentContext: () => logCorrelationFields(),
+    runInContext: (ctx, fn) => context.with(ctx, fn),
+    forceFlush,
+    shutdown,
+  };
+}
+
+function disabledTracing(): OtelTracing {
+  ensureContextManager();
+  const provider = new BasicTracerProvider({ sampler: new AlwaysOffSampler() });
+  return {
+    tracer: provider.getTracer('@periscope/sdk'),
+    propagator: createPropagator(),
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  };
+}
+
+function formatHost(address: string): string {
+  if (address === '0.0.0.0' || address === '::') return '127.0.0.1';
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+/** Resolves when `work` settles or after `ms`, whichever comes first; never rejects. */
+function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
+}
+
+/**
+ * Shuts down on the configured signals, then re-raises the signal so the
+ * process exits as it would have without us (a listener cancels the default).
+ */
+function installSignalHandlers(config: ResolvedConfig, shutdown: () => Promise<void>): () => void {
+  if (config.shutdown.signals.length === 0) return () => {};
+  const handlers = new Map<NodeJS.Signals, () => void>();
+  const remove = (): void => {
+    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+    handlers.clear();
+  };
+  for (const signal of config.shutdown.signals) {
+    const handler = (): void => {
+      void shutdown().then(() => {
+        remove();
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+    };
+    handlers.set(signal, handler);
+    process.once(signal, handler);
+  }
+  return remove;
+}

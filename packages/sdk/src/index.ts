@@ -1,0 +1,39 @@
+/**
+ * @periscope/sdk: correlation IDs, structured logs, RED metrics and traces
+ * for Node.js services, behind one `createTelemetry()` call.
+ */
+
+export type { ExpositionFormat } from './adapters/exposition.js';
+export type { MetricsHandler } from './adapters/metrics-server.js';
+export type { NodeHttpOptions } from './adapters/node-http.js';
+export { observeRequestListener } from './adapters/node-http.js';
+export type {
+  CorrelationOptions,
+  LogDestination,
+  LogLevel,
+  LogOptions,
+  MetricOptions,
+  SamplerName,
+  ShutdownOptions,
+  TelemetryOptions,
+  TraceOptions,
+} from './config/options.js';
+export { DEFAULT_DURATION_BUCKETS, DEFAULT_REDACT_PATHS } from './config/resolve-config.js';
+export { OVERFLOW_VALUE } from './core/cardinality.js';
+export type { RejectionReason } from './core/correlation.js';
+export { checkInboundId } from './core/correlation.js';
+export type { HttpFinishInfo, HttpObservation, HttpRequestInfo } from './core/http-observation.js';
+export { HttpInstrumentation } from './core/http-observation.js';
+export type { Exemplar, HttpMetricLabels, HttpMetricsPort, LogPort, SelfTelemetryPort, SpanDropReason } from './core/ports.js';
+export type { LogCorrelationFields, RequestContext } from './core/request-context.js';
+export { getRequestContext } from './core/request-context.js';
+export {
+  METRIC_HTTP_SERVER_ACTIVE,
+  METRIC_HTTP_SERVER_DURATION,
+  OTHER_METHOD,
+  UNMATCHED_ROUTE,
+} from './core/semconv.js';
+export type { Telemetry } from './create-telemetry.js';
+export { createTelemetry } from './create-telemetry.js';
+export type { PeriscopeErrorCode } from './errors.js';
+export { PeriscopeError } from './errors.js';
