@@ -128,6 +128,15 @@ export class HttpInstrumentation {
     this.#deps = deps;
   }
 
+  /**
+   * For adapters: reports a failure inside the adapter's own code. It is
+   * counted in `periscope_internal_errors_total{where}` and logged once; the
+   * adapter then carries on as if Periscope were absent.
+   */
+  reportInternalError(where: string, error: unknown): void {
+    this.#deps.guard.report(where, error);
+  }
+
   start(request: HttpRequestInfo): HttpObservation {
     try {
       return this.#start(request);
