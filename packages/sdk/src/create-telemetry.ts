@@ -1,9 +1,12 @@
 import { type Context, context, type Tracer } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 import { AlwaysOffSampler, BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import { type ExpositionFormat, renderMetrics } from './adapters/exposition.js';
 import { createMetricsHandler, type MetricsHandler, MetricsServer } from './adapters/metrics-server.js';
 import { createOtelTracing, createPropagator, ensureContextManager, type OtelTracing } from './adapters/otel-traces.js';
+import { installNodeHttpPropagation } from './adapters/outbound-node-http.js';
+import { installUndiciPropagation } from './adapters/outbound-undici.js';
 import { createPinoLogging } from './adapters/pino-logger.js';
 import { noopHttpMetrics, noopSelfTelemetry, PromHttpMetrics, PromSelfTelemetry } from './adapters/prom-metrics.js';
 import { createRegistry, type MetricsRegistry } from './adapters/registry.js';
@@ -11,6 +14,7 @@ import { registerRuntimeMetrics } from './adapters/runtime-metrics.js';
 import type { TelemetryOptions } from './config/options.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve-config.js';
 import { CardinalityGuard } from './core/cardinality.js';
+import { ClientInstrumentation } from './core/client-observation.js';
 import { Guard } from './core/guard.js';
 import { HttpInstrumentation } from './core/http-observation.js';
 import type { HttpMetricsPort, SelfTelemetryPort } from './core/ports.js';
@@ -73,6 +77,19 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   }
 
   const tracing = config.disabled ? disabledTracing() : createOtelTracing(config, self);
+  let client: ClientInstrumentation | undefined;
+  if (config.outbound) {
+    client = new ClientInstrumentation({
+      tracer: tracing.tracer,
+      propagator: tracing.propagator,
+      guard,
+      correlationHeader: config.correlation.header,
+      excludedUrls: config.traces.exporter === 'otlp' ? [config.traces.endpoint] : [],
+      isSuppressed: isTracingSuppressed,
+    });
+    installUndiciPropagation();
+    installNodeHttpPropagation();
+  }
   const http = new HttpInstrumentation({
     tracer: tracing.tracer,
     propagator: tracing.propagator,
@@ -84,6 +101,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     requestIdHeader: config.correlation.requestIdHeader,
     maxIdLength: config.correlation.maxLength,
     accessLog: config.logs.accessLog,
+    client,
   });
 
   const render = (format: ExpositionFormat = 'openmetrics') => renderMetrics(registry, format);

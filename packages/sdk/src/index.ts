@@ -20,6 +20,8 @@ export type {
 } from './config/options.js';
 export { DEFAULT_DURATION_BUCKETS, DEFAULT_REDACT_PATHS } from './config/resolve-config.js';
 export { OVERFLOW_VALUE } from './core/cardinality.js';
+export type { ClientObservation, ClientRequestInfo } from './core/client-observation.js';
+export { ClientInstrumentation } from './core/client-observation.js';
 export type { RejectionReason } from './core/correlation.js';
 export { checkInboundId } from './core/correlation.js';
 export type { HttpFinishInfo, HttpObservation, HttpRequestInfo } from './core/http-observation.js';

@@ -1,6 +1,5 @@
-import type { Context } from '@opentelemetry/api';
-import { TraceFlags } from '@opentelemetry/api';
-import { ExportResultCode } from '@opentelemetry/core';
+import { type Context, context, ROOT_CONTEXT, TraceFlags } from '@opentelemetry/api';
+import { ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SelfTelemetryPort } from '../core/ports.js';
 
@@ -115,7 +114,11 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
       const timeout = setTimeout(() => settle(false), this.#options.exportTimeoutMillis + 1000);
       timeout.unref();
       try {
-        this.#exporter.export(batch, (result) => settle(result.code === ExportResultCode.SUCCESS));
+        // From the root context with tracing suppressed: the export's own HTTP
+        // call must not be traced, nor join whatever request scheduled the timer.
+        context.with(suppressTracing(ROOT_CONTEXT), () =>
+          this.#exporter.export(batch, (result) => settle(result.code === ExportResultCode.SUCCESS)),
+        );
       } catch {
         settle(false);
       }

@@ -31,6 +31,8 @@ export interface TelemetryOptions {
   disabled?: boolean;
   /** Level of Periscope's own diagnostics (written through the logger with `component: "periscope"`). Env: `OTEL_LOG_LEVEL` (`none`, `error`, `warn`, `info`, `debug`, `verbose`, `all`). @default 'warn' */
   diagnosticLevel?: LogLevel;
+  /** Propagate `traceparent`, `baggage` and the correlation ID into outbound `fetch`/undici and `node:http`/`https` calls made while serving a request, each with a client span. @default true */
+  outbound?: boolean;
   /** Where `OTEL_*` variables are read from. @default process.env */
   env?: Record<string, string | undefined>;
   correlation?: CorrelationOptions;

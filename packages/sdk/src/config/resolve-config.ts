@@ -10,6 +10,7 @@ export interface ResolvedConfig {
   environment: string;
   resourceAttributes: Record<string, string>;
   disabled: boolean;
+  outbound: boolean;
   diagnosticLevel: LogLevel;
   correlation: { header: string; requestIdHeader: string; maxLength: number };
   logs: {
@@ -207,6 +208,7 @@ export function resolveConfig(options: TelemetryOptions = {}): ResolvedConfig {
       'development',
     resourceAttributes,
     disabled: options.disabled ?? readBooleanEnv(env, 'OTEL_SDK_DISABLED') ?? false,
+    outbound: options.outbound ?? true,
     diagnosticLevel,
     correlation: {
       header: headerName('correlation.header', c.header) ?? 'x-correlation-id',

@@ -27,6 +27,7 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
+import type { ClientInstrumentation } from './client-observation.js';
 import { generateId, type HeaderValue, resolveCorrelationId } from './correlation.js';
 import type { Guard } from './guard.js';
 import type { HttpMetricLabels, HttpMetricsPort, LogPort, SelfTelemetryPort } from './ports.js';
@@ -92,6 +93,8 @@ export interface HttpInstrumentationDeps {
   requestIdHeader: string;
   maxIdLength: number;
   accessLog: boolean;
+  /** Outbound propagation bound into each request's context; undefined turns it off. */
+  client: ClientInstrumentation | undefined;
 }
 
 const headerGetter: TextMapGetter<Readonly<Record<string, HeaderValue>>> = {
@@ -175,7 +178,8 @@ export class HttpInstrumentation {
     const requestId = generateId();
     span.setAttribute(ATTR_REQUEST_ID, requestId);
     const requestContext: RequestContext = { correlationId: correlation.id, requestId, userId: undefined };
-    const ctx = withRequestContext(trace.setSpan(parent, span), requestContext);
+    let ctx = withRequestContext(trace.setSpan(parent, span), requestContext);
+    if (this.#deps.client) ctx = this.#deps.client.bind(ctx);
     this.#deps.metrics.requestStarted(method);
     return new ActiveObservation(this.#deps, span, ctx, requestContext, method, attributes[ATTR_URL_PATH] as string);
   }
