@@ -16,7 +16,12 @@ const port = Number(process.env.PORT ?? 3000);
 
 const inbox = await startTraceInbox();
 const logLines = [];
-const keepLogs = { write: (line) => logLines.push(JSON.parse(line)) && logLines.length > 500 && logLines.shift() };
+const keepLogs = {
+  write(line) {
+    logLines.push(JSON.parse(line));
+    if (logLines.length > 500) logLines.shift();
+  },
+};
 const common = { traces: { endpoint: inbox.url, protocol: 'http/json', scheduledDelayMillis: 200 }, logs: { destination: keepLogs } };
 
 const pricingTelemetry = createTelemetry({ serviceName: 'pricing', metrics: { server: false }, ...common });
@@ -49,7 +54,9 @@ const traffic = setInterval(() => {
   const calls = [fetch(`${base}/products/${id}`, { headers: correlation })];
   if (sent % 3 === 0) calls.push(fetch(`${base}/orders`, { method: 'POST', headers: correlation }));
   if (sent % 10 === 0) calls.push(fetch(`${base}/wp-admin/${id}`, { headers: correlation }));
-  Promise.allSettled(calls).then((results) => results.forEach((r) => r.status === 'fulfilled' && r.value.body?.cancel()));
+  Promise.allSettled(calls).then((results) => {
+    for (const r of results) if (r.status === 'fulfilled') void r.value.body?.cancel();
+  });
 }, 100);
 
 async function report() {

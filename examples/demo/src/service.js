@@ -55,7 +55,7 @@ export function createPricing(telemetry) {
   return createServer(
     observeRequestListener(
       telemetry.http,
-      (req, res) => {
+      (_req, res) => {
         const delay = 5 + Math.random() * 40;
         setTimeout(() => {
           telemetry.logger.info({ delay_ms: Math.round(delay) }, 'price computed');
