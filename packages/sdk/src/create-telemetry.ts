@@ -66,6 +66,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const guard = new Guard(self, diag);
 
   let httpMetrics: HttpMetricsPort = noopHttpMetrics;
+  let stopRuntime = (): void => {};
   if (metricsOn) {
     const cardinality = new CardinalityGuard(config.metrics.maxLabelSets, (metric) => self.cardinalityOverflow(metric));
     httpMetrics = new PromHttpMetrics(registry, {
@@ -73,7 +74,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
       exemplars: config.metrics.exemplars,
       guard: cardinality,
     });
-    if (config.metrics.runtime) registerRuntimeMetrics(registry);
+    if (config.metrics.runtime) stopRuntime = registerRuntimeMetrics(registry).stop;
   }
 
   const tracing = config.disabled ? disabledTracing() : createOtelTracing(config, self);
@@ -121,6 +122,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
+    if (!stopping) stopRuntime();
     stopping ??= withDeadline(
       Promise.allSettled([tracing.shutdown(), server?.close()]).then(() => logging.flush()),
       config.shutdown.timeoutMillis,

@@ -151,13 +151,14 @@ describe('OTEL_SDK_DISABLED', () => {
 
   it('turns signals off while the logger and IDs keep working', async () => {
     const logs = new LogLines();
-    telemetry = createTelemetry({ serviceName: 'off', env: { OTEL_SDK_DISABLED: 'true' }, logs: { destination: logs } });
-    expect(await telemetry.metricsUrl).toBeUndefined();
-    const observation = telemetry.http.start({ method: 'GET', url: '/', headers: { 'x-correlation-id': 'keep-me' } });
-    observation.run(() => telemetry.logger.info('inside'));
+    const off = createTelemetry({ serviceName: 'off', env: { OTEL_SDK_DISABLED: 'true' }, logs: { destination: logs } });
+    telemetry = off;
+    expect(await off.metricsUrl).toBeUndefined();
+    const observation = off.http.start({ method: 'GET', url: '/', headers: { 'x-correlation-id': 'keep-me' } });
+    observation.run(() => off.logger.info('inside'));
     observation.finish({ route: '/', statusCode: 200 });
     expect(observation.responseHeaders['x-correlation-id']).toBe('keep-me');
     expect(logs.withMessage('inside')[0]).toMatchObject({ correlation_id: 'keep-me' });
-    expect(await telemetry.metrics('text')).not.toContain('http_server_request_duration_seconds');
+    expect(await off.metrics('text')).not.toContain('http_server_request_duration_seconds');
   });
 });

@@ -19,7 +19,11 @@ interface MetricValue {
 }
 
 const escapeLabel = (value: string): string => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-const escapeHelp = (value: string): string => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+/** HELP text: OpenMetrics also escapes double quotes, the Prometheus text format must not. */
+const escapeHelp = (value: string, openMetrics: boolean): string => {
+  const escaped = value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+  return openMetrics ? escaped.replace(/"/g, '\\"') : escaped;
+};
 
 function formatNumber(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
@@ -58,7 +62,7 @@ export async function renderMetrics(registry: Registry, format: ExpositionFormat
     const isCounter = family.type === 'counter';
     const base = isCounter ? family.name.replace(/_total$/, '') : family.name;
     const familyName = isCounter && !openMetrics ? `${base}_total` : base;
-    lines.push(`# HELP ${familyName} ${escapeHelp(family.help)}`, `# TYPE ${familyName} ${family.type}`);
+    lines.push(`# HELP ${familyName} ${escapeHelp(family.help, openMetrics)}`, `# TYPE ${familyName} ${family.type}`);
     for (const sample of family.values) {
       const name = isCounter ? `${base}_total` : (sample.metricName ?? family.name);
       let line = `${name}${formatLabels(sample.labels)} ${formatNumber(sample.value)}`;
