@@ -34,4 +34,4 @@ fi
 log "installing workspace packages"
 pnpm install --frozen-lockfile --reporter=silent
 log "building packages"
-pnpm -s build >/dev/null
+pnpm run build >/dev/null

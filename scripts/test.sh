@@ -10,17 +10,17 @@ cd "$(dirname "$0")/.."
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "lint (biome)"
-pnpm -s lint
+pnpm run lint
 step "types"
-pnpm -s typecheck
+pnpm run typecheck
 step "dependency rule: the core imports no adapter library"
-pnpm -s check:deps
+pnpm run check:deps
 step "package hygiene (publint, are-the-types-wrong)"
-pnpm -s check:packages
+pnpm run check:packages
 step "tests (vitest)"
 mkdir -p .test-results
 status=0
-pnpm -s exec vitest run --reporter=default --reporter=json --outputFile.json=.test-results/vitest.json || status=$?
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=.test-results/vitest.json || status=$?
 # One closing line in the plain 'N passed, N failed' form CI reads.
 node -e '
   const r = JSON.parse(require("fs").readFileSync(".test-results/vitest.json", "utf8"));

@@ -1,2 +1,11 @@
-/** Placeholder until the plugin lands (issue 3). */
-export const PACKAGE_NAME = '@periscope/express';
+/**
+ * @periscope/express: Periscope middleware for Express 4 and 5. Traces,
+ * RED metrics, access logs and correlation IDs for every request, through
+ * `app.use(periscope(telemetry))`.
+ */
+
+export { periscopeErrors } from './error-middleware.js';
+export type { PeriscopeErrorMiddleware } from './error-middleware.js';
+export { periscope } from './middleware.js';
+export type { PeriscopeMiddleware } from './middleware.js';
+export type { ExpressRequestLike, PeriscopeExpressOptions } from './options.js';

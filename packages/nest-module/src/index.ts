@@ -1,2 +1,10 @@
-/** Placeholder until the plugin lands (issue 3). */
-export const PACKAGE_NAME = '@periscope/nest';
+/**
+ * @periscope/nest: Periscope for NestJS 11 on the Express and Fastify
+ * platforms. Import `PeriscopeModule.forRoot({ telemetry })` once.
+ */
+
+export { InjectTelemetry } from './inject-telemetry.decorator.js';
+export { PeriscopeLogger } from './logger.service.js';
+export type { PeriscopeModuleAsyncOptions, PeriscopeModuleOptions } from './options.js';
+export { PeriscopeModule } from './periscope.module.js';
+export { PERISCOPE_TELEMETRY } from './tokens.js';
