@@ -126,6 +126,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     stopping ??= withDeadline(
       Promise.allSettled([tracing.shutdown(), server?.close()]).then(() => logging.flush()),
       config.shutdown.timeoutMillis,
+      () => tracing.abandon(),
     ).then(() => removeSignalHandlers());
     return stopping;
   };
@@ -165,6 +166,7 @@ function disabledTracing(): OtelTracing {
     propagator: createPropagator(),
     forceFlush: async () => {},
     shutdown: async () => {},
+    abandon: () => {},
   };
 }
 
@@ -173,10 +175,16 @@ function formatHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-/** Resolves when `work` settles or after `ms`, whichever comes first; never rejects. */
-function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
+/** Resolves when `work` settles or after `ms` (then calling `onTimeout`), whichever comes first; never rejects. */
+function withDeadline(work: Promise<unknown>, ms: number, onTimeout: () => void): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
+    const timer = setTimeout(() => {
+      try {
+        onTimeout();
+      } finally {
+        resolve();
+      }
+    }, ms);
     timer.unref();
     work.then(
       () => {

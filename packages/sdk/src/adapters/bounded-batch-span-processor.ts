@@ -28,6 +28,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
   #shutDown = false;
+  #abandoned = false;
 
   constructor(exporter: SpanExporter, self: SelfTelemetryPort, options: BoundedBatchOptions) {
     this.#exporter = exporter;
@@ -54,7 +55,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
 
   /** Exports everything queued now; resolves when the queue is empty or every batch has failed. */
   async forceFlush(): Promise<void> {
-    while (this.#queue.length > 0 || this.#inFlight) {
+    while (!this.#abandoned && (this.#queue.length > 0 || this.#inFlight)) {
       await (this.#inFlight ?? this.#exportBatch());
     }
   }
@@ -65,6 +66,20 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     clearTimeout(this.#timer);
     await this.forceFlush();
     await this.#exporter.shutdown().catch(() => undefined);
+  }
+
+  /**
+   * Gives up on what is still queued (counted as dropped, reason `shutdown`)
+   * and stops scheduling exports: called when `shutdown()` reaches its
+   * deadline, so nothing keeps exporting behind the app's back afterwards.
+   * Only the batch already in flight may still complete.
+   */
+  abandon(): void {
+    this.#shutDown = true;
+    this.#abandoned = true;
+    clearTimeout(this.#timer);
+    if (this.#queue.length > 0) this.#self.spansDropped('shutdown', this.#queue.length);
+    this.#queue = [];
   }
 
   /** Spans waiting for export; for tests and self-metrics. */

@@ -1,8 +1,6 @@
 import { context, propagation, type TextMapPropagator, type Tracer, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -18,12 +16,15 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { SelfTelemetryPort } from '../core/ports.js';
 import { BoundedBatchSpanProcessor } from './bounded-batch-span-processor.js';
+import { createOtlpTraceExporter } from './otlp-trace-exporter.js';
 
 export interface OtelTracing {
   tracer: Tracer;
   propagator: TextMapPropagator;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
+  /** Drops what is still queued; for when shutdown runs out of time. */
+  abandon(): void;
 }
 
 let contextManagerInstalled = false;
@@ -65,8 +66,15 @@ function createExporter(traces: ResolvedConfig['traces']): SpanExporter | undefi
   if (typeof traces.exporter === 'object') return traces.exporter;
   if (traces.exporter === 'none') return undefined;
   if (traces.exporter === 'console') return new ConsoleSpanExporter();
-  const config = { url: traces.endpoint, headers: traces.headers, timeoutMillis: traces.exportTimeoutMillis, concurrencyLimit: 2 };
-  return traces.protocol === 'http/json' ? new OTLPJsonTraceExporter(config) : new OTLPProtoTraceExporter(config);
+  return createOtlpTraceExporter({
+    url: traces.endpoint,
+    headers: traces.headers,
+    protocol: traces.protocol,
+    compression: traces.compression,
+    timeoutMillis: traces.exportTimeoutMillis,
+    // The processor keeps one batch in flight; a second slot serves forceFlush during an export.
+    concurrencyLimit: 2,
+  });
 }
 
 /**
@@ -98,5 +106,6 @@ export function createOtelTracing(config: ResolvedConfig, self: SelfTelemetryPor
     propagator,
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
+    abandon: () => processor?.abandon(),
   };
 }

@@ -90,6 +90,8 @@ export interface TraceOptions {
   headers?: Record<string, string>;
   /** Wire encoding. Env: `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, `OTEL_EXPORTER_OTLP_PROTOCOL`. @default 'http/protobuf' */
   protocol?: 'http/protobuf' | 'http/json';
+  /** Compression of export bodies. Env: `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION`, `OTEL_EXPORTER_OTLP_COMPRESSION`. @default 'none' */
+  compression?: 'gzip' | 'none';
   /** Sampler. Env: `OTEL_TRACES_SAMPLER`. @default 'parentbased_always_on' */
   sampler?: SamplerName;
   /** Ratio for the `*traceidratio` samplers, 0 to 1. Env: `OTEL_TRACES_SAMPLER_ARG`. @default 1 */

@@ -33,6 +33,7 @@ export interface ResolvedConfig {
     endpoint: string;
     headers: Record<string, string>;
     protocol: 'http/protobuf' | 'http/json';
+    compression: 'gzip' | 'none';
     sampler: SamplerName;
     samplerArg: number;
     maxQueueSize: number;
@@ -185,6 +186,13 @@ export function resolveConfig(options: TelemetryOptions = {}): ResolvedConfig {
     oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', readEnv(env, 'OTEL_EXPORTER_OTLP_PROTOCOL'), protocols) ??
     'http/protobuf';
 
+  const compressions = ['gzip', 'none'] as const;
+  const compression =
+    oneOf('traces.compression', t.compression, compressions) ??
+    oneOf('OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', readEnv(env, 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION'), compressions) ??
+    oneOf('OTEL_EXPORTER_OTLP_COMPRESSION', readEnv(env, 'OTEL_EXPORTER_OTLP_COMPRESSION'), compressions) ??
+    'none';
+
   const maxQueueSize = integer('traces.maxQueueSize', t.maxQueueSize, 1, 1_000_000) ?? 2048;
   const maxExportBatchSize = integer('traces.maxExportBatchSize', t.maxExportBatchSize, 1, 1_000_000) ?? 512;
   if (maxExportBatchSize > maxQueueSize) fail('traces.maxExportBatchSize must not exceed traces.maxQueueSize');
@@ -239,6 +247,7 @@ export function resolveConfig(options: TelemetryOptions = {}): ResolvedConfig {
         ...(t.headers ?? {}),
       },
       protocol,
+      compression,
       sampler,
       samplerArg,
       maxQueueSize,
