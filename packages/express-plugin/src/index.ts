@@ -4,8 +4,8 @@
  * `app.use(periscope(telemetry))`.
  */
 
-export { periscopeErrors } from './error-middleware.js';
 export type { PeriscopeErrorMiddleware } from './error-middleware.js';
-export { periscope } from './middleware.js';
+export { periscopeErrors } from './error-middleware.js';
 export type { PeriscopeMiddleware } from './middleware.js';
+export { periscope } from './middleware.js';
 export type { ExpressRequestLike, PeriscopeExpressOptions } from './options.js';

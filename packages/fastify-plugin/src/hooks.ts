@@ -1,0 +1,106 @@
+import type { ServerResponse } from 'node:http';
+import type { HttpObservation, Telemetry } from '@periscope/sdk';
+import type { FastifyRequest, onErrorHookHandler, onRequestHookHandler, onResponseHookHandler } from 'fastify';
+
+/** What the plugin keeps per request, in a WeakMap so it dies with the request. */
+interface RequestState {
+  readonly observation: HttpObservation;
+  readonly res: ServerResponse;
+  /** The first error the app raised, as seen by `onError`. */
+  error: unknown;
+  /** The response emitted 'finish': it was handed over in full. */
+  finished: boolean;
+}
+
+/** The Fastify hooks that translate the request lifecycle into the core's `start` / `finish`. */
+export interface PeriscopeHooks {
+  onRequest: onRequestHookHandler;
+  onError: onErrorHookHandler;
+  onResponse: onResponseHookHandler;
+}
+
+/**
+ * Builds the hooks for one telemetry handle. Each hook keeps its own work in a
+ * try/catch reported through `reportInternalError` and calls `done()` exactly
+ * once, outside that try, so the app's lifecycle and response are the same
+ * with or without Periscope.
+ */
+export function createHooks(telemetry: Telemetry): PeriscopeHooks {
+  const http = telemetry.http;
+  const states = new WeakMap<FastifyRequest, RequestState>();
+
+  const report = (where: string, error: unknown): void => {
+    try {
+      http.reportInternalError(where, error);
+    } catch {
+      // The report itself failed; nothing is left to tell.
+    }
+  };
+
+  const complete = (request: FastifyRequest, state: RequestState, where: string): void => {
+    try {
+      const { res } = state;
+      // 'close' without 'finish' is a client abort; the core records only the first call.
+      // Our own flag too: app.inject's response emits 'finish' without setting writableFinished.
+      const aborted = !(state.finished || res.writableFinished);
+      const statusCode = aborted && !res.headersSent ? undefined : res.statusCode;
+      // A 4xx (a validation error, a thrown 400) is the client's fault: its
+      // exception stays out of error_type and span status, as semconv asks.
+      const error = state.error !== undefined && (statusCode === undefined || statusCode >= 500) ? state.error : undefined;
+      state.observation.finish({ route: request.routeOptions.url, statusCode, error, aborted });
+    } catch (failure) {
+      report(where, failure);
+    }
+  };
+
+  return {
+    onRequest(request, reply, done) {
+      let observation: HttpObservation | undefined;
+      try {
+        const raw = request.raw;
+        observation = http.start({
+          method: raw.method ?? request.method,
+          url: raw.url ?? request.url,
+          headers: raw.headers,
+          scheme: request.protocol,
+          serverPort: raw.socket?.localPort,
+          clientAddress: request.ip,
+          httpVersion: raw.httpVersion,
+        });
+        const res = reply.raw;
+        // On the raw response, as node-http does, so hijacked replies carry them too.
+        for (const [name, value] of Object.entries(observation.responseHeaders)) res.setHeader(name, value);
+        request.correlationId = observation.correlationId;
+        request.requestId = observation.requestId;
+        const state: RequestState = { observation, res, error: undefined, finished: false };
+        states.set(request, state);
+        // Prepended: Fastify's own 'finish' listener runs onResponse, which reads the flag.
+        res.prependOnceListener('finish', () => {
+          state.finished = true;
+        });
+        // onResponse only runs after 'finish'; 'close' also covers client aborts.
+        res.once('close', () => complete(request, state, 'fastify.close'));
+      } catch (error) {
+        report('fastify.onRequest', error);
+      }
+      // Later hooks, the handler, and their awaits and timers run inside the
+      // request's context (AsyncLocalStorage), as @fastify/otel does. A body read
+      // later from the socket keeps it too: Fastify runs its content-type
+      // parsers in an AsyncResource created here (lib/content-type-parser.js).
+      if (observation) observation.run(done);
+      else done();
+    },
+
+    onError(request, _reply, error, done) {
+      const state = states.get(request);
+      if (state && state.error === undefined) state.error = error;
+      done();
+    },
+
+    onResponse(request, _reply, done) {
+      const state = states.get(request);
+      if (state) complete(request, state, 'fastify.onResponse');
+      done();
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { Inject, Injectable } from '@nestjs/common';
+import type { HttpInstrumentation, HttpObservation } from '@periscope/sdk';
+import type { PeriscopeModuleOptions } from './options.js';
+import { type FastifyRouteSource, routeTemplate } from './route.js';
+import { PERISCOPE_MODULE_OPTIONS } from './tokens.js';
+
+/** What the hook needs of Nest's `AbstractHttpAdapter`. */
+export interface HttpAdapterLike {
+  getType(): string;
+  getInstance(): unknown;
+  getHttpServer(): unknown;
+}
+
+interface RequestState {
+  readonly observation: HttpObservation;
+  fastifyRequest?: FastifyRouteSource;
+}
+
+type Listener = (this: unknown, req: IncomingMessage, res: ServerResponse) => void;
+
+interface FastifyRequestLike extends FastifyRouteSource {
+  readonly raw: IncomingMessage;
+}
+
+interface FastifyApp {
+  addHook(name: 'onRequest', hook: (request: FastifyRequestLike, reply: unknown, done: () => void) => void): unknown;
+}
+
+/**
+ * Observes every request the Nest application's server receives, mirroring
+ * the SDK's `observeRequestListener` on the raw node req/res:
+ *
+ * - the server's `request` listener (the Express app, or Fastify's handler)
+ *   is wrapped, so the observation starts before any routing, body parsing
+ *   or Nest middleware, and unmatched requests (404) are observed too;
+ * - the correlation headers are set on the response at start;
+ * - the platform's whole handling runs inside `observation.run()`, so
+ *   AsyncLocalStorage carries the request's context into Nest. The body's
+ *   stream events run in the socket's context, but both platforms' body
+ *   readers rebind their callback to the caller's (raw-body and Fastify's
+ *   content-type parser use `AsyncResource`): the tests send a body that
+ *   arrives after the headers to prove it;
+ * - completion listens to both `finish` and `close`: `close` without
+ *   `finish` is a client abort, and only the first is recorded.
+ *
+ * Every step is guarded: a failure is reported through
+ * `telemetry.http.reportInternalError()` and the request goes on untouched.
+ */
+@Injectable()
+export class PeriscopeHttpHook {
+  readonly #http: HttpInstrumentation;
+  readonly #ignore: ((request: IncomingMessage) => boolean) | undefined;
+  /** Per-request state, keyed by the raw request; `null` marks a request not observed. */
+  readonly #states = new WeakMap<IncomingMessage, RequestState | null>();
+  #platform = 'unknown';
+
+  constructor(@Inject(PERISCOPE_MODULE_OPTIONS) options: PeriscopeModuleOptions) {
+    this.#http = options.telemetry.http;
+    this.#ignore = options.ignore;
+  }
+
+  /** Hooks the adapter's server and platform; called once, from the module's `configure()`. */
+  attach(adapter: HttpAdapterLike | undefined): void {
+    if (!adapter) return; // an application context without HTTP: nothing to observe
+    try {
+      this.#platform = adapter.getType();
+      this.#wrapServer(adapter.getHttpServer() as Server | undefined);
+      if (this.#platform === 'fastify') this.#hookFastify(adapter.getInstance() as FastifyApp);
+    } catch (error) {
+      this.#http.reportInternalError('nest.attach', error);
+    }
+  }
+
+  /** The observation of a request (raw, Express or Fastify request object), if it is observed. */
+  observationOf(request: unknown): HttpObservation | undefined {
+    const raw = (request as { raw?: IncomingMessage } | undefined)?.raw ?? (request as IncomingMessage | undefined);
+    if (typeof raw !== 'object' || raw === null) return undefined;
+    return this.#states.get(raw)?.observation;
+  }
+
+  #wrapServer(server: Server | undefined): void {
+    if (typeof server?.listeners !== 'function') return;
+    for (const listener of server.listeners('request') as Listener[]) {
+      server.removeListener('request', listener);
+      server.on('request', this.#wrap(listener));
+    }
+  }
+
+  #wrap(listener: Listener): Listener {
+    const hook = this;
+    return function observedListener(this: unknown, req, res) {
+      const state = hook.#begin(req, res);
+      if (!state) {
+        listener.call(this, req, res);
+        return;
+      }
+      state.observation.run(() => {
+        try {
+          listener.call(this, req, res);
+        } catch (error) {
+          // Observed, never owned: record, then let it propagate as it would have.
+          state.observation.recordError(error);
+          throw error;
+        }
+      });
+    };
+  }
+
+  #hookFastify(app: FastifyApp): void {
+    // The route is read at completion from the Fastify request, which the raw one does not reach.
+    app.addHook('onRequest', (request, _reply, done) => {
+      try {
+        const state = this.#states.get(request.raw);
+        if (state) state.fastifyRequest = request;
+      } catch (error) {
+        this.#http.reportInternalError('nest.onRequest', error);
+      }
+      done();
+    });
+  }
+
+  /** The request's state, starting its observation on first sight; undefined when it is not observed. */
+  #begin(req: IncomingMessage, res: ServerResponse): RequestState | undefined {
+    const known = this.#states.get(req);
+    if (known !== undefined) return known ?? undefined;
+    if (this.#ignored(req)) {
+      this.#states.set(req, null);
+      return undefined;
+    }
+    try {
+      const observation = this.#http.start({
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        scheme: (req.socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http',
+        serverPort: req.socket?.localPort,
+        clientAddress: req.socket?.remoteAddress,
+        httpVersion: req.httpVersion,
+      });
+      const state: RequestState = { observation };
+      this.#states.set(req, state);
+      const done = (): void => {
+        res.removeListener('finish', done);
+        res.removeListener('close', done);
+        this.#finish(state, req, res);
+      };
+      // 'close' also fires on client abort; whichever comes first is recorded.
+      res.once('finish', done);
+      res.once('close', done);
+      if (!res.headersSent) for (const [name, value] of Object.entries(observation.responseHeaders)) res.setHeader(name, value);
+      return state;
+    } catch (error) {
+      this.#http.reportInternalError('nest.start', error);
+      return this.#states.get(req) ?? undefined;
+    }
+  }
+
+  #ignored(req: IncomingMessage): boolean {
+    if (!this.#ignore) return false;
+    try {
+      return this.#ignore(req) === true;
+    } catch (error) {
+      this.#http.reportInternalError('nest.ignore', error);
+      return false;
+    }
+  }
+
+  #finish(state: RequestState, req: IncomingMessage, res: ServerResponse): void {
+    let route: string | undefined;
+    try {
+      route = routeTemplate(this.#platform, req, state.fastifyRequest);
+    } catch (error) {
+      this.#http.reportInternalError('nest.route', error);
+    }
+    const aborted = !res.writableFinished;
+    state.observation.finish({ route, statusCode: aborted && !res.headersSent ? undefined : res.statusCode, aborted });
+  }
+}
