@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { type HttpInstrumentation, type HttpObservation, PeriscopeError, type Telemetry } from '@periscope/sdk';
+import { type HttpInstrumentationPort, type HttpObservation, PeriscopeError, type Telemetry } from '@periscope/sdk';
 import { assertTelemetry, type ExpressRequestLike, type PeriscopeExpressOptions, resolveOptions } from './options.js';
 import { isObserved, setRequestState } from './request-state.js';
 import { RouteTracker } from './route.js';
@@ -84,7 +84,7 @@ export function periscope(telemetry: Telemetry, options?: PeriscopeExpressOption
   };
 }
 
-function startObservation(http: HttpInstrumentation, req: ExpressRequestLike): HttpObservation {
+function startObservation(http: HttpInstrumentationPort, req: ExpressRequestLike): HttpObservation {
   return http.start({
     method: req.method ?? 'GET',
     url: req.originalUrl ?? req.url ?? '/',

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { PeriscopeError, type Telemetry } from '@periscope/sdk';
+import { assertTelemetry as assertSdkTelemetry, PeriscopeError, type Telemetry } from '@periscope/sdk';
 
 /**
  * What the plugin reads from an Express request. Structural, so the same
@@ -29,26 +29,9 @@ export interface PeriscopeExpressOptions {
   route?: (req: ExpressRequestLike) => string | undefined;
 }
 
-/**
- * Start-up check that `telemetry` came from `createTelemetry()`. Duck-typed
- * rather than `instanceof`, because an ESM and a CJS copy of the SDK may both
- * be loaded in one process.
- */
+/** Start-up check that `telemetry` came from `createTelemetry()` (the SDK's shared brand check). */
 export function assertTelemetry(telemetry: unknown, caller: string): asserts telemetry is Telemetry {
-  const http = (telemetry as { http?: Record<string, unknown> } | null | undefined)?.http;
-  if (
-    typeof telemetry !== 'object' ||
-    telemetry === null ||
-    typeof http !== 'object' ||
-    http === null ||
-    typeof http.start !== 'function' ||
-    typeof http.reportInternalError !== 'function'
-  ) {
-    throw new PeriscopeError(
-      'PERISCOPE_MISSING_TELEMETRY',
-      `${caller}(telemetry) needs the object returned by createTelemetry() from @periscope/sdk, got ${describe(telemetry)}`,
-    );
-  }
+  assertSdkTelemetry(telemetry, `${caller}(telemetry)`);
 }
 
 /** Validates {@link PeriscopeExpressOptions} once, at start-up. */

@@ -78,7 +78,7 @@ describe.each(EXPRESS_VERSIONS)('$name: request outcomes', ({ express, major }) 
     expect(span.events[0]?.attributes?.['exception.type']).toBe('RangeError');
   });
 
-  it("an error's own status (err.status = 418) reaches the client unchanged", async () => {
+  it("an error's own 4xx status (err.status = 418) reaches the client unchanged and counts as a client error", async () => {
     await serve((app) =>
       app.get('/teapot', () => {
         throw Object.assign(new Error('short and stout'), { status: 418 });
@@ -86,7 +86,11 @@ describe.each(EXPRESS_VERSIONS)('$name: request outcomes', ({ express, major }) 
     );
     const res = await fetch(h.url('/teapot'));
     expect(res.status).toBe(418);
-    await expectRecorded(h, res.headers.get('x-request-id')!, { method: 'GET', route: '/teapot', status: 418, errorType: 'Error' }, res);
+    const requestId = res.headers.get('x-request-id')!;
+    await expectRecorded(h, requestId, { method: 'GET', route: '/teapot', status: 418 }, res);
+    // The exception is still on the span, as an event, without marking the span failed.
+    const span = (await h.spans()).find((s) => s.attributes['periscope.request_id'] === requestId);
+    expect(span?.events.map((e) => e.name)).toEqual(['exception']);
   });
 
   it('a 400 from res.status(400) is a client error: no error_type, span status unset', async () => {

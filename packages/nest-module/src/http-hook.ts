@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
-import type { HttpInstrumentation, HttpObservation } from '@periscope/sdk';
+import type { HttpInstrumentationPort, HttpObservation } from '@periscope/sdk';
 import type { PeriscopeModuleOptions } from './options.js';
 import { type FastifyRouteSource, routeTemplate } from './route.js';
 import { PERISCOPE_MODULE_OPTIONS } from './tokens.js';
@@ -50,7 +50,7 @@ interface FastifyApp {
  */
 @Injectable()
 export class PeriscopeHttpHook {
-  readonly #http: HttpInstrumentation;
+  readonly #http: HttpInstrumentationPort;
   readonly #ignore: ((request: IncomingMessage) => boolean) | undefined;
   /** Per-request state, keyed by the raw request; `null` marks a request not observed. */
   readonly #states = new WeakMap<IncomingMessage, RequestState | null>();

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency } from '@nestjs/common';
-import { PeriscopeError, type Telemetry } from '@periscope/sdk';
+import { assertTelemetry, PeriscopeError, type Telemetry } from '@periscope/sdk';
 
 /** Options of {@link PeriscopeModule.forRoot}, also what the `forRootAsync` factory returns. */
 export interface PeriscopeModuleOptions {
@@ -27,13 +27,7 @@ export interface PeriscopeModuleAsyncOptions extends Pick<ModuleMetadata, 'impor
 /** Start-up check of the options: a missing or malformed telemetry fails loudly, before the first request. */
 export function validateOptions(options: unknown, where: string): PeriscopeModuleOptions {
   const telemetry = (options as Partial<PeriscopeModuleOptions> | null | undefined)?.telemetry;
-  const http = (telemetry as Partial<Telemetry> | undefined)?.http;
-  if (typeof telemetry !== 'object' || telemetry === null || typeof http?.start !== 'function') {
-    throw new PeriscopeError(
-      'PERISCOPE_MISSING_TELEMETRY',
-      `${where} needs { telemetry } created by createTelemetry() from @periscope/sdk, got ${describe(telemetry)}`,
-    );
-  }
+  assertTelemetry(telemetry, `${where} ({ telemetry })`);
   const ignore = (options as PeriscopeModuleOptions).ignore;
   if (ignore !== undefined && typeof ignore !== 'function') {
     throw new PeriscopeError('PERISCOPE_INVALID_OPTION', `${where}: ignore must be a function, got ${describe(ignore)}`);

@@ -16,9 +16,10 @@ import { type ResolvedConfig, resolveConfig } from './config/resolve-config.js';
 import { CardinalityGuard } from './core/cardinality.js';
 import { ClientInstrumentation } from './core/client-observation.js';
 import { Guard } from './core/guard.js';
-import { HttpInstrumentation } from './core/http-observation.js';
+import { HttpInstrumentation, type HttpInstrumentationPort } from './core/http-observation.js';
 import type { HttpMetricsPort, SelfTelemetryPort } from './core/ports.js';
 import { getRequestContext, type LogCorrelationFields, logCorrelationFields } from './core/request-context.js';
+import { TELEMETRY_BRAND } from './telemetry-brand.js';
 
 /** The handle a service holds: its logger, the HTTP core the plugins call, metrics and lifecycle. */
 export interface Telemetry {
@@ -27,7 +28,9 @@ export interface Telemetry {
   /** The pino logger; lines written inside a request carry its IDs. */
   readonly logger: Logger;
   /** The framework-neutral HTTP observation the plugins call. */
-  readonly http: HttpInstrumentation;
+  readonly http: HttpInstrumentationPort;
+  /** Brand checked by {@link isTelemetry}. */
+  readonly [TELEMETRY_BRAND]: true;
   /** The tracer for your own spans; they join the request's trace. */
   readonly tracer: Tracer;
   /** prom-client registry holding every Periscope metric; register your own metrics here. */
@@ -133,6 +136,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const removeSignalHandlers = installSignalHandlers(config, shutdown);
 
   return {
+    [TELEMETRY_BRAND]: true,
     serviceName: config.serviceName,
     logger: logging.logger,
     http,

@@ -6,7 +6,7 @@
 export type { ExpositionFormat } from './adapters/exposition.js';
 export type { MetricsHandler } from './adapters/metrics-server.js';
 export type { NodeHttpOptions } from './adapters/node-http.js';
-export { observeRequestListener } from './adapters/node-http.js';
+export { observeNodeRequest, observeRequestListener } from './adapters/node-http.js';
 export type {
   CorrelationOptions,
   LogDestination,
@@ -22,9 +22,9 @@ export { DEFAULT_DURATION_BUCKETS, DEFAULT_REDACT_PATHS } from './config/resolve
 export { OVERFLOW_VALUE } from './core/cardinality.js';
 export type { ClientObservation, ClientRequestInfo } from './core/client-observation.js';
 export { ClientInstrumentation } from './core/client-observation.js';
-export type { RejectionReason } from './core/correlation.js';
+export type { HeaderValue, RejectionReason } from './core/correlation.js';
 export { checkInboundId } from './core/correlation.js';
-export type { HttpFinishInfo, HttpObservation, HttpRequestInfo } from './core/http-observation.js';
+export type { HttpFinishInfo, HttpInstrumentationPort, HttpObservation, HttpRequestInfo } from './core/http-observation.js';
 export { HttpInstrumentation } from './core/http-observation.js';
 export type { Exemplar, HttpMetricLabels, HttpMetricsPort, LogPort, SelfTelemetryPort, SpanDropReason } from './core/ports.js';
 export type { LogCorrelationFields, RequestContext } from './core/request-context.js';
@@ -39,3 +39,4 @@ export type { Telemetry } from './create-telemetry.js';
 export { createTelemetry } from './create-telemetry.js';
 export type { PeriscopeErrorCode } from './errors.js';
 export { PeriscopeError } from './errors.js';
+export { assertTelemetry, isTelemetry, TELEMETRY_BRAND } from './telemetry-brand.js';

@@ -133,7 +133,7 @@ describe('spans exported over OTLP/HTTP (http/protobuf)', () => {
     expect(span.status.code).toBe(StatusCodeOtlp.ERROR);
   });
 
-  it('a 404 leaves span status unset, has no error.type and is named "unmatched", never the raw path', async () => {
+  it('a 404 with no route is named by its method alone, with no http.route, no error.type and status unset', async () => {
     const receiver = await startReceiver();
     const { telemetry } = startTelemetry(receiver);
     const url = await startApp(telemetry);
@@ -141,8 +141,9 @@ describe('spans exported over OTLP/HTTP (http/protobuf)', () => {
     expect((await fetch(`${url}/no/such/page`)).status).toBe(404);
 
     const span = only(serverSpans(await receiver.waitForSpans(1)));
-    expect(span.name).toBe('GET unmatched');
-    expect(span.attributes).toMatchObject({ 'http.route': 'unmatched', 'http.response.status_code': 404, 'url.path': '/no/such/page' });
+    expect(span.name).toBe('GET');
+    expect(span.attributes).toMatchObject({ 'http.response.status_code': 404, 'url.path': '/no/such/page' });
+    expect(span.attributes).not.toHaveProperty('http.route');
     expect(span.attributes).not.toHaveProperty('error.type');
     expect(span.status.code).toBe(StatusCodeOtlp.UNSET);
   });

@@ -1,34 +1,65 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { HttpInstrumentation, HttpObservation } from '../core/http-observation.js';
+import type { HttpInstrumentationPort, HttpObservation } from '../core/http-observation.js';
 
 export interface NodeHttpOptions {
-  /** Route template of a request, e.g. from your own router; undefined means `unmatched`. */
+  /** Route template of a request, read at completion; undefined means `unmatched`. */
   route?: (req: IncomingMessage) => string | undefined;
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * Instruments a plain `node:http` request listener: the reference adapter the
- * framework plugins follow. Completion listens to both `finish` and `close`:
- * `close` without `finish` is a client abort, and only the first is recorded.
+ * Starts observing one `node:http` request/response pair: the per-request
+ * part every adapter on Node's HTTP server shares. It sets the correlation
+ * headers and records completion on `finish` or `close` (`close` without
+ * `finish` is a client abort; only the first is recorded). The caller runs
+ * the rest of the request in `observation.run()`.
  */
-export function observeRequestListener(http: HttpInstrumentation, listener: Listener, options: NodeHttpOptions = {}): Listener {
-  return (req, res) => {
-    const observation = http.start({
-      method: req.method ?? 'GET',
-      url: req.url ?? '/',
-      headers: req.headers,
-      scheme: (req.socket as TLSSocket).encrypted ? 'https' : 'http',
-      serverPort: req.socket.localPort,
-      clientAddress: req.socket.remoteAddress,
-      httpVersion: req.httpVersion,
-    });
+export function observeNodeRequest(
+  http: HttpInstrumentationPort,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: NodeHttpOptions = {},
+): HttpObservation {
+  const observation = http.start({
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    headers: req.headers,
+    scheme: (req.socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http',
+    serverPort: req.socket?.localPort,
+    clientAddress: req.socket?.remoteAddress,
+    httpVersion: req.httpVersion,
+  });
+  try {
     for (const [name, value] of Object.entries(observation.responseHeaders)) res.setHeader(name, value);
-    const done = (): void => finish(observation, req, res, options);
+    const done = (): void => {
+      res.removeListener('finish', done);
+      res.removeListener('close', done);
+      let route: string | undefined;
+      try {
+        route = options.route?.(req);
+      } catch (error) {
+        http.reportInternalError('node-http.route', error);
+      }
+      const aborted = !res.writableFinished;
+      observation.finish({ route, statusCode: aborted && !res.headersSent ? undefined : res.statusCode, aborted });
+    };
     res.once('finish', done);
     res.once('close', done);
+  } catch (error) {
+    http.reportInternalError('node-http.start', error);
+  }
+  return observation;
+}
+
+/**
+ * Instruments a plain `node:http` request listener; the reference adapter
+ * the framework plugins follow.
+ */
+export function observeRequestListener(http: HttpInstrumentationPort, listener: Listener, options: NodeHttpOptions = {}): Listener {
+  return (req, res) => {
+    const observation = observeNodeRequest(http, req, res, options);
     observation.run(() => {
       try {
         listener(req, res);
@@ -39,15 +70,4 @@ export function observeRequestListener(http: HttpInstrumentation, listener: List
       }
     });
   };
-}
-
-function finish(observation: HttpObservation, req: IncomingMessage, res: ServerResponse, options: NodeHttpOptions): void {
-  let route: string | undefined;
-  try {
-    route = options.route?.(req);
-  } catch {
-    route = undefined;
-  }
-  const aborted = !res.writableFinished;
-  observation.finish({ route, statusCode: aborted && !res.headersSent ? undefined : res.statusCode, aborted });
 }

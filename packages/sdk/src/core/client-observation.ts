@@ -21,7 +21,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { Guard } from './guard.js';
 import { getRequestContext } from './request-context.js';
-import { errorType, normaliseMethod, normaliseStatus, OTHER_METHOD } from './semconv.js';
+import { errorType, normaliseMethod, normaliseStatus, OTHER_METHOD, toException } from './semconv.js';
 
 /** What an outbound-call adapter (fetch, node:http) knows when a call starts. */
 export interface ClientRequestInfo {
@@ -136,7 +136,7 @@ class ActiveClientObservation implements ClientObservation {
         let error: string | undefined;
         if (result.error !== undefined) {
           error = errorType(result.error);
-          span.recordException(result.error instanceof Error ? result.error : String(result.error));
+          span.recordException(toException(result.error));
         } else if (status !== undefined && status >= 400) {
           // Client spans: any 4xx/5xx is a failed call (semconv).
           error = String(status);

@@ -40,6 +40,8 @@ import {
   normaliseRoute,
   normaliseStatus,
   OTHER_METHOD,
+  toException,
+  UNMATCHED_ROUTE,
 } from './semconv.js';
 
 /** What a plugin knows about an inbound request when it starts. */
@@ -124,7 +126,15 @@ function firstHeader(value: HeaderValue): string | undefined {
  * class turns that into the span, the RED metrics, the access log line and
  * the correlation headers, identically for every framework.
  */
-export class HttpInstrumentation {
+/** What a framework plugin calls: the inbound port of the core. */
+export interface HttpInstrumentationPort {
+  /** Starts observing a request; never throws. */
+  start(request: HttpRequestInfo): HttpObservation;
+  /** Reports a failure in the plugin's own code: counted and logged once. */
+  reportInternalError(where: string, error: unknown): void;
+}
+
+export class HttpInstrumentation implements HttpInstrumentationPort {
   readonly #deps: HttpInstrumentationDeps;
 
   constructor(deps: HttpInstrumentationDeps) {
@@ -237,14 +247,23 @@ class ActiveObservation implements HttpObservation {
     const status = info.aborted && info.statusCode === undefined ? undefined : normaliseStatus(info.statusCode);
     if (status === undefined && !info.aborted) self.invalidInput('status_code');
 
+    // One rule for every framework: an exception labels the request only when
+    // it ended it (5xx, or no response at all). A 4xx is the client's fault,
+    // even when the framework signalled it by throwing (semconv).
+    const failed = status === undefined || status >= 500;
     let error: string | undefined;
-    if (this.#error !== undefined) error = errorType(this.#error);
+    if (this.#error !== undefined && failed) error = errorType(this.#error);
     else if (info.aborted) error = 'aborted';
     else if (status !== undefined && status >= 500) error = String(status);
 
     const span = this.#span;
-    span.updateName(`${this.#method} ${route}`);
-    span.setAttribute(ATTR_HTTP_ROUTE, route);
+    if (route === UNMATCHED_ROUTE) {
+      // No route: the span is named by the method alone and has no http.route (semconv).
+      span.updateName(this.#method);
+    } else {
+      span.updateName(`${this.#method} ${route}`);
+      span.setAttribute(ATTR_HTTP_ROUTE, route);
+    }
     if (status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     if (error !== undefined) {
       span.setAttribute(ATTR_ERROR_TYPE, error);
@@ -288,11 +307,6 @@ class ActiveObservation implements HttpObservation {
     this.#error = error ?? new Error('undefined thrown');
     this.#span.recordException(toException(this.#error));
   }
-}
-
-function toException(error: unknown): Error | string {
-  if (error instanceof Error) return error;
-  return typeof error === 'string' ? error : String(error);
 }
 
 /** Used only when `start` itself failed: the app still gets IDs and a working `run`. */

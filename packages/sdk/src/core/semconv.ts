@@ -1,3 +1,5 @@
+import type { Exception } from '@opentelemetry/api';
+
 /**
  * Every name Periscope emits, defined once so the three framework plugins
  * cannot disagree. Metric names are the OpenTelemetry HTTP semantic
@@ -44,3 +46,9 @@ export function errorType(error: unknown): string {
 /** Span attributes that are Periscope's own, beside the semantic conventions. */
 export const ATTR_CORRELATION_ID = 'periscope.correlation_id';
 export const ATTR_REQUEST_ID = 'periscope.request_id';
+
+/** The span's exception event, typed like the `error_type` label (the class name, not `err.name`). */
+export function toException(error: unknown): Exception {
+  if (error instanceof Error) return { name: errorType(error), message: error.message, stack: error.stack };
+  return typeof error === 'string' ? error : String(error);
+}
