@@ -8,21 +8,28 @@ import { createOtelTracing, createPropagator, ensureContextManager, type OtelTra
 import { installNodeHttpPropagation } from './adapters/outbound-node-http.js';
 import { installUndiciPropagation } from './adapters/outbound-undici.js';
 import { createPinoLogging } from './adapters/pino-logger.js';
+import { noopEventMetrics, PromEventMetrics } from './adapters/prom-event-metrics.js';
 import { noopHttpMetrics, noopSelfTelemetry, PromHttpMetrics, PromSelfTelemetry } from './adapters/prom-metrics.js';
 import { createRegistry, type MetricsRegistry } from './adapters/registry.js';
 import { registerRuntimeMetrics } from './adapters/runtime-metrics.js';
 import type { TelemetryOptions } from './config/options.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve-config.js';
+import { EventTracker } from './core/business-events.js';
 import { CardinalityGuard } from './core/cardinality.js';
 import { ClientInstrumentation } from './core/client-observation.js';
+import { EventDispatcher } from './core/event-dispatcher.js';
 import { Guard } from './core/guard.js';
 import { HttpInstrumentation, type HttpInstrumentationPort } from './core/http-observation.js';
 import type { HttpMetricsPort, SelfTelemetryPort } from './core/ports.js';
 import { getRequestContext, type LogCorrelationFields, logCorrelationFields } from './core/request-context.js';
+import type { EventCatalog, EventProperties } from './events/catalog.js';
 import { TELEMETRY_BRAND } from './telemetry-brand.js';
 
+/** `track()`'s properties argument: optional when the event has nothing required. */
+export type TrackArguments<D> = {} extends EventProperties<D> ? [properties?: EventProperties<D>] : [properties: EventProperties<D>];
+
 /** The handle a service holds: its logger, the HTTP core the plugins call, metrics and lifecycle. */
-export interface Telemetry {
+export interface Telemetry<C extends EventCatalog = EventCatalog> {
   /** Resolved service name. */
   readonly serviceName: string;
   /** The pino logger; lines written inside a request carry its IDs. */
@@ -41,6 +48,13 @@ export interface Telemetry {
   readonly metricsUrl: Promise<string | undefined>;
   /** Renders the metrics page. */
   metrics(format?: ExpositionFormat): Promise<string>;
+  /**
+   * Tracks a business event of the catalog: a counter (and value sum), a log
+   * line with the request's IDs, a span event, and the optional sink. Checked
+   * at compile time against the catalog; at run time a bad event is dropped
+   * and counted in `periscope_events_rejected_total{reason}`. Never throws.
+   */
+  track<N extends keyof C & string>(name: N, ...properties: TrackArguments<C[N]>): void;
   /** Sets the user of the current request; later log lines carry `user_id`. No-op outside a request. */
   setUser(userId: string): void;
   /** Correlation fields of the code running now (`trace_id`, `correlation_id`...), empty outside a request. */
@@ -59,8 +73,8 @@ const MAX_USER_ID_LENGTH = 128;
  * The composition root: validates options (throwing {@link PeriscopeError} on
  * bad ones), builds the adapters and wires them into the core.
  */
-export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
-  const config = resolveConfig(options);
+export function createTelemetry<const C extends EventCatalog = {}>(options: TelemetryOptions<C> = {}): Telemetry<C> {
+  const config = resolveConfig(options as unknown as TelemetryOptions);
   const registry = createRegistry();
   const metricsOn = config.metrics.enabled && !config.disabled;
   const self: SelfTelemetryPort = metricsOn ? new PromSelfTelemetry(registry) : noopSelfTelemetry;
@@ -68,10 +82,10 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const diag = logging.logger.child({ component: 'periscope' }, { level: config.diagnosticLevel });
   const guard = new Guard(self, diag);
 
+  const cardinality = new CardinalityGuard(config.metrics.maxLabelSets, (metric) => self.cardinalityOverflow(metric));
   let httpMetrics: HttpMetricsPort = noopHttpMetrics;
   let stopRuntime = (): void => {};
   if (metricsOn) {
-    const cardinality = new CardinalityGuard(config.metrics.maxLabelSets, (metric) => self.cardinalityOverflow(metric));
     httpMetrics = new PromHttpMetrics(registry, {
       buckets: config.metrics.durationBuckets,
       exemplars: config.metrics.exemplars,
@@ -108,6 +122,20 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     client,
   });
 
+  const dispatcher = config.events.sink ? new EventDispatcher(config.events.sink, self, guard, config.events.buffer) : undefined;
+  const events = new EventTracker({
+    catalog: config.events.catalog,
+    funnelsByStep: funnelsByStep(config.events.funnels),
+    metrics:
+      metricsOn && Object.keys(config.events.catalog).length > 0 ? new PromEventMetrics(registry, config.events.catalog) : noopEventMetrics,
+    logger: logging.logger,
+    self,
+    guard,
+    cardinality,
+    dispatcher,
+    redactKeys: redactionKeys(config.logs.redact),
+  });
+
   const render = (format: ExpositionFormat = 'openmetrics') => renderMetrics(registry, format);
   const metricsHandler = createMetricsHandler(render, (error) => guard.report('metrics.render', error));
   let server: MetricsServer | undefined;
@@ -120,16 +148,19 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     : Promise.resolve(undefined);
 
   const forceFlush = async (): Promise<void> => {
-    await Promise.allSettled([tracing.forceFlush(), logging.flush()]);
+    await Promise.allSettled([tracing.forceFlush(), dispatcher?.flush(), logging.flush()]);
   };
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     if (!stopping) stopRuntime();
     stopping ??= withDeadline(
-      Promise.allSettled([tracing.shutdown(), server?.close()]).then(() => logging.flush()),
+      Promise.allSettled([tracing.shutdown(), dispatcher?.close(), server?.close()]).then(() => logging.flush()),
       config.shutdown.timeoutMillis,
-      () => tracing.abandon(),
+      () => {
+        tracing.abandon();
+        dispatcher?.abandon();
+      },
     ).then(() => removeSignalHandlers());
     return stopping;
   };
@@ -145,6 +176,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     metricsHandler,
     metricsUrl,
     metrics: render,
+    track: (name: string, properties?: unknown) => events.track(name, properties),
     setUser(userId: string) {
       guard.run(
         'setUser',
@@ -160,6 +192,19 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     forceFlush,
     shutdown,
   };
+}
+
+function funnelsByStep(funnels: Readonly<Record<string, readonly string[]>>): Map<string, string[]> {
+  const byStep = new Map<string, string[]>();
+  for (const [funnel, steps] of Object.entries(funnels)) {
+    for (const step of steps) byStep.set(step, [...(byStep.get(step) ?? []), funnel]);
+  }
+  return byStep;
+}
+
+/** Property names redacted on span events and sinks: the last segment of each log redaction path. */
+function redactionKeys(paths: readonly string[]): Set<string> {
+  return new Set(paths.map((p) => (p.split('.').pop() ?? p).replace(/^\*|^\[["']?|["']?\]$/g, '').toLowerCase()).filter(Boolean));
 }
 
 function disabledTracing(): OtelTracing {

@@ -9,6 +9,7 @@ export type { NodeHttpOptions } from './adapters/node-http.js';
 export { observeNodeRequest, observeRequestListener } from './adapters/node-http.js';
 export type {
   CorrelationOptions,
+  EventBufferOptions,
   LogDestination,
   LogLevel,
   LogOptions,
@@ -19,11 +20,14 @@ export type {
   TraceOptions,
 } from './config/options.js';
 export { DEFAULT_DURATION_BUCKETS, DEFAULT_REDACT_PATHS } from './config/resolve-config.js';
+export type { EventMetricsPort, EventRejection } from './core/business-events.js';
+export { OTHER_VALUE } from './core/business-events.js';
 export { OVERFLOW_VALUE } from './core/cardinality.js';
 export type { ClientObservation, ClientRequestInfo } from './core/client-observation.js';
 export { ClientInstrumentation } from './core/client-observation.js';
 export type { HeaderValue, RejectionReason } from './core/correlation.js';
 export { checkInboundId } from './core/correlation.js';
+export type { EventSinkPort, TrackedEvent } from './core/event-dispatcher.js';
 export type { HttpFinishInfo, HttpInstrumentationPort, HttpObservation, HttpRequestInfo } from './core/http-observation.js';
 export { HttpInstrumentation } from './core/http-observation.js';
 export type { Exemplar, HttpMetricLabels, HttpMetricsPort, LogPort, SelfTelemetryPort, SpanDropReason } from './core/ports.js';
@@ -35,8 +39,19 @@ export {
   OTHER_METHOD,
   UNMATCHED_ROUTE,
 } from './core/semconv.js';
-export type { Telemetry } from './create-telemetry.js';
+export type { Telemetry, TrackArguments } from './create-telemetry.js';
 export { createTelemetry } from './create-telemetry.js';
 export type { PeriscopeErrorCode } from './errors.js';
 export { PeriscopeError } from './errors.js';
+export type {
+  CheckedCatalog,
+  EventCatalog,
+  EventDefinition,
+  EventProperties,
+  EventPropertyValue,
+  FunnelDefinitions,
+} from './events/catalog.js';
+export { defineEvents } from './events/catalog.js';
+export type { FunnelRuleOptions } from './events/funnel-rules.js';
+export { funnelRules } from './events/funnel-rules.js';
 export { assertTelemetry, isTelemetry, TELEMETRY_BRAND } from './telemetry-brand.js';

@@ -20,6 +20,8 @@ export class PromSelfTelemetry implements SelfTelemetryPort {
   readonly #overflow: Counter<'metric'>;
   readonly #logsDropped: Counter;
   readonly #internalErrors: Counter<'where'>;
+  readonly #eventsRejected: Counter<'reason'>;
+  readonly #eventsDropped: Counter<'reason'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -65,6 +67,18 @@ export class PromSelfTelemetry implements SelfTelemetryPort {
       labelNames: ['where'],
       registers,
     });
+    this.#eventsRejected = new Counter({
+      name: 'periscope_events_rejected_total',
+      help: 'track() calls refused (unknown event, bad properties), by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.#eventsDropped = new Counter({
+      name: 'periscope_events_dropped_total',
+      help: 'Business events accepted but not delivered to the event sink, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
     for (const reason of ['queue_full', 'export_failed', 'shutdown']) this.#spansDropped.inc({ reason }, 0);
     this.#exportFailures.inc({ signal: 'traces' }, 0);
   }
@@ -92,6 +106,12 @@ export class PromSelfTelemetry implements SelfTelemetryPort {
   }
   internalError(where: string): void {
     this.#internalErrors.inc({ where });
+  }
+  eventRejected(reason: string): void {
+    this.#eventsRejected.inc({ reason });
+  }
+  eventsDropped(reason: string, count: number): void {
+    this.#eventsDropped.inc({ reason }, count);
   }
 }
 
@@ -160,4 +180,6 @@ export const noopSelfTelemetry: SelfTelemetryPort = {
   cardinalityOverflow() {},
   logLinesDropped() {},
   internalError() {},
+  eventRejected() {},
+  eventsDropped() {},
 };

@@ -1,4 +1,6 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { EventSinkPort } from '../core/event-dispatcher.js';
+import type { EventCatalog, FunnelDefinitions } from '../events/catalog.js';
 
 /** Log levels accepted by `logs.level`, from most to least verbose. */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -18,7 +20,7 @@ export interface LogDestination {
 }
 
 /** Options of {@link createTelemetry}. Options beat `OTEL_*` variables. */
-export interface TelemetryOptions {
+export interface TelemetryOptions<C extends EventCatalog = EventCatalog> {
   /** Service name on every signal. Required here or in the environment. Env: `OTEL_SERVICE_NAME`, then `service.name` in `OTEL_RESOURCE_ATTRIBUTES`. */
   serviceName?: string;
   /** Service version (`service.version`). Env: `service.version` in `OTEL_RESOURCE_ATTRIBUTES`, then `npm_package_version`. */
@@ -35,11 +37,30 @@ export interface TelemetryOptions {
   outbound?: boolean;
   /** Where `OTEL_*` variables are read from. @default process.env */
   env?: Record<string, string | undefined>;
+  /** The business-event catalog, from `defineEvents()`; it types `telemetry.track()`. */
+  events?: C;
+  /** Funnels: ordered steps of catalog events, e.g. `{ signup: ['landing.viewed', 'user.signed_up'] }`; steps also mark the request's span. */
+  funnels?: FunnelDefinitions<C>;
+  /** Also send every tracked event here (a warehouse, a queue), in batches, off the request path. @default none */
+  eventSink?: EventSinkPort;
+  /** The bounded buffer in front of `eventSink`. */
+  eventBuffer?: EventBufferOptions;
   correlation?: CorrelationOptions;
   logs?: LogOptions;
   metrics?: MetricOptions;
   traces?: TraceOptions;
   shutdown?: ShutdownOptions;
+}
+
+export interface EventBufferOptions {
+  /** Events held for the sink; beyond it events are dropped and counted. @default 10000 */
+  maxEvents?: number;
+  /** Events per `send()` call. @default 500 */
+  batchSize?: number;
+  /** Delay before sending a partial batch, ms. @default 1000 */
+  flushMillis?: number;
+  /** Time one `send()` may take before its batch counts as failed, ms. @default 10000 */
+  timeoutMillis?: number;
 }
 
 export interface CorrelationOptions {

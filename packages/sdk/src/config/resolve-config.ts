@@ -1,5 +1,7 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { EventSinkPort } from '../core/event-dispatcher.js';
 import { PeriscopeError } from '../errors.js';
+import { defineEvents, type EventCatalog, type FunnelDefinitions, validateFunnels } from '../events/catalog.js';
 import { readBooleanEnv, readEnv, readKeyValueEnv, readNumberEnv, readOtelLogLevel } from './env.js';
 import type { LogDestination, LogLevel, SamplerName, TelemetryOptions } from './options.js';
 
@@ -42,6 +44,12 @@ export interface ResolvedConfig {
     exportTimeoutMillis: number;
   };
   shutdown: { timeoutMillis: number; signals: NodeJS.Signals[] };
+  events: {
+    catalog: EventCatalog;
+    funnels: FunnelDefinitions;
+    sink: EventSinkPort | undefined;
+    buffer: { maxBuffer: number; batchSize: number; flushMillis: number; timeoutMillis: number };
+  };
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -197,6 +205,14 @@ export function resolveConfig(options: TelemetryOptions = {}): ResolvedConfig {
   const maxExportBatchSize = integer('traces.maxExportBatchSize', t.maxExportBatchSize, 1, 1_000_000) ?? 512;
   if (maxExportBatchSize > maxQueueSize) fail('traces.maxExportBatchSize must not exceed traces.maxQueueSize');
 
+  const catalog = (options.events ?? {}) as EventCatalog;
+  if (typeof catalog !== 'object' || catalog === null) fail('events must be the catalog from defineEvents()');
+  defineEvents(catalog as never);
+  const funnels = (options.funnels ?? {}) as FunnelDefinitions;
+  validateFunnels(funnels, catalog);
+  if (options.eventSink !== undefined && typeof options.eventSink?.send !== 'function') fail('eventSink must have a send(events) method');
+  const eb = options.eventBuffer ?? {};
+
   const diagnosticLevel =
     oneOf('diagnosticLevel', options.diagnosticLevel, LOG_LEVELS) ?? (readOtelLogLevel(env) as LogLevel | undefined) ?? 'warn';
   if (l.destination !== undefined && typeof l.destination?.write !== 'function') fail('logs.destination must have a write() method');
@@ -258,6 +274,17 @@ export function resolveConfig(options: TelemetryOptions = {}): ResolvedConfig {
         integer('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', readNumberEnv(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT'), 1, 600_000) ??
         integer('OTEL_EXPORTER_OTLP_TIMEOUT', readNumberEnv(env, 'OTEL_EXPORTER_OTLP_TIMEOUT'), 1, 600_000) ??
         10_000,
+    },
+    events: {
+      catalog,
+      funnels,
+      sink: options.eventSink,
+      buffer: {
+        maxBuffer: integer('eventBuffer.maxEvents', eb.maxEvents, 1, 10_000_000) ?? 10_000,
+        batchSize: integer('eventBuffer.batchSize', eb.batchSize, 1, 100_000) ?? 500,
+        flushMillis: integer('eventBuffer.flushMillis', eb.flushMillis, 1, 3_600_000) ?? 1000,
+        timeoutMillis: integer('eventBuffer.timeoutMillis', eb.timeoutMillis, 1, 600_000) ?? 10_000,
+      },
     },
     shutdown: {
       timeoutMillis: integer('shutdown.timeoutMillis', options.shutdown?.timeoutMillis, 1, 600_000) ?? 5000,

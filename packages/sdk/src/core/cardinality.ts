@@ -17,11 +17,15 @@ export class CardinalityGuard {
     this.#onOverflow = onOverflow;
   }
 
-  admit<L extends Record<string, string | undefined>>(metric: string, labels: L): L {
-    let seen = this.#seen.get(metric);
+  /**
+   * @param scope the budget to count against (default: the metric); e.g. one per business event.
+   * @param keep labels never folded (already bounded, like the event name).
+   */
+  admit<L extends Record<string, string | undefined>>(metric: string, labels: L, scope: string = metric, keep?: ReadonlySet<string>): L {
+    let seen = this.#seen.get(scope);
     if (!seen) {
       seen = new Set();
-      this.#seen.set(metric, seen);
+      this.#seen.set(scope, seen);
     }
     let key = '';
     for (const name in labels) key += `${name}\u0000${labels[name] ?? ''}\u0001`;
@@ -32,7 +36,7 @@ export class CardinalityGuard {
     }
     this.#onOverflow(metric);
     const folded = {} as Record<string, string | undefined>;
-    for (const name in labels) folded[name] = labels[name] === undefined ? undefined : OVERFLOW_VALUE;
+    for (const name in labels) folded[name] = labels[name] === undefined || keep?.has(name) ? labels[name] : OVERFLOW_VALUE;
     return folded as L;
   }
 }

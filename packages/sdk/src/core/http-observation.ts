@@ -79,7 +79,11 @@ export interface HttpObservation {
   readonly responseHeaders: Readonly<Record<string, string>>;
   /** Runs `fn` inside the request's context. */
   run<T>(fn: () => T): T;
-  /** Records an exception on the span now; `finish` will label the request with its type. */
+  /**
+   * Keeps the exception the app raised (the first one). If the request then
+   * fails (5xx, or no response), `finish` puts it on the span, the
+   * `error_type` label and the access log; a 4xx stays a client error.
+   */
   recordError(error: unknown): void;
   finish(info: HttpFinishInfo): void;
 }
@@ -187,7 +191,7 @@ export class HttpInstrumentation implements HttpInstrumentationPort {
     const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
     const requestId = generateId();
     span.setAttribute(ATTR_REQUEST_ID, requestId);
-    const requestContext: RequestContext = { correlationId: correlation.id, requestId, userId: undefined };
+    const requestContext: RequestContext = { correlationId: correlation.id, requestId, userId: undefined, rootSpan: span };
     let ctx = withRequestContext(trace.setSpan(parent, span), requestContext);
     if (this.#deps.client) ctx = this.#deps.client.bind(ctx);
     this.#deps.metrics.requestStarted(method);
@@ -251,8 +255,9 @@ class ActiveObservation implements HttpObservation {
     // it ended it (5xx, or no response at all). A 4xx is the client's fault,
     // even when the framework signalled it by throwing (semconv).
     const failed = status === undefined || status >= 500;
+    const exception = failed ? this.#error : undefined;
     let error: string | undefined;
-    if (this.#error !== undefined && failed) error = errorType(this.#error);
+    if (exception !== undefined) error = errorType(exception);
     else if (info.aborted) error = 'aborted';
     else if (status !== undefined && status >= 500) error = String(status);
 
@@ -265,6 +270,7 @@ class ActiveObservation implements HttpObservation {
       span.setAttribute(ATTR_HTTP_ROUTE, route);
     }
     if (status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    if (exception !== undefined) span.recordException(toException(exception));
     if (error !== undefined) {
       span.setAttribute(ATTR_ERROR_TYPE, error);
       // Server spans: 4xx is the client's fault and stays unset (semconv).
@@ -294,7 +300,7 @@ class ActiveObservation implements HttpObservation {
     };
     if (error !== undefined) fields.error_type = error;
     if (info.aborted) fields.aborted = true;
-    if (this.#error !== undefined) fields.err = this.#error;
+    if (exception !== undefined) fields.err = exception;
     // Written inside the request's context so the line carries its IDs.
     context.with(this.context, () => {
       if (error !== undefined && !info.aborted) logger.error(fields, 'request failed');
@@ -305,7 +311,6 @@ class ActiveObservation implements HttpObservation {
 
   #keepError(error: unknown): void {
     this.#error = error ?? new Error('undefined thrown');
-    this.#span.recordException(toException(this.#error));
   }
 }
 

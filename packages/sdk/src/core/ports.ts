@@ -38,6 +38,10 @@ export interface SelfTelemetryPort {
   spansDropped(reason: SpanDropReason, count: number): void;
   spansExported(count: number): void;
   exportFailed(signal: 'traces' | 'logs' | 'events'): void;
+  /** A `track()` call refused (unknown event, bad property...). */
+  eventRejected(reason: string): void;
+  /** Events accepted but never delivered to the sink. */
+  eventsDropped(reason: 'buffer_full' | 'sink_failed' | 'shutdown', count: number): void;
   correlationIdRejected(reason: string): void;
   invalidInput(input: string): void;
   cardinalityOverflow(metric: string): void;

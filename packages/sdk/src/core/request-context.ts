@@ -1,4 +1,4 @@
-import { type Context, context, createContextKey, trace } from '@opentelemetry/api';
+import { type Context, context, createContextKey, type Span, trace } from '@opentelemetry/api';
 
 /** What Periscope knows about the request the current code runs for. */
 export interface RequestContext {
@@ -6,6 +6,8 @@ export interface RequestContext {
   readonly requestId: string;
   /** Set by `telemetry.setUser(id)`; mutable because it is learnt mid-request. */
   userId: string | undefined;
+  /** The request's server span, for attributes learnt later (funnel steps). */
+  readonly rootSpan?: Span;
 }
 
 const REQUEST_CONTEXT = createContextKey('periscope.request-context');

@@ -1,0 +1,66 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { generateRules, loadConfig } from './rules.js';
+
+const USAGE = `Usage:
+  periscope rules --config <periscope.config.mjs> [--out <file>] [--drop-threshold 0.3] [--for 15m] [--min-events-per-hour 20]
+
+Commands:
+  rules   Prometheus recording rules (step rates, conversion ratios over 5m and 1h) and a
+          conversion-drop alert for the funnels exported by the config module.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command !== 'rules') {
+    process.stderr.write(`periscope: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      config: { type: 'string' },
+      out: { type: 'string' },
+      'drop-threshold': { type: 'string' },
+      for: { type: 'string' },
+      'min-events-per-hour': { type: 'string' },
+    },
+  });
+  if (!values.config) {
+    process.stderr.write(`periscope rules: --config is required\n\n${USAGE}`);
+    return 2;
+  }
+  const number = (name: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got "${raw}"`);
+    return n;
+  };
+  const config = await loadConfig(values.config);
+  const yaml = generateRules(config, {
+    ...(values['drop-threshold'] !== undefined && { dropThreshold: number('drop-threshold', values['drop-threshold']) }),
+    ...(values.for !== undefined && { for: values.for }),
+    ...(values['min-events-per-hour'] !== undefined && { minEventsPerHour: number('min-events-per-hour', values['min-events-per-hour']) }),
+  });
+  if (values.out) {
+    await writeFile(values.out, yaml);
+    process.stderr.write(`periscope rules: wrote ${values.out}\n`);
+  } else {
+    process.stdout.write(yaml);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`periscope: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
