@@ -1,0 +1,125 @@
+/**
+ * The benchmark's cells: a framework, the stack mounted on it, and a route.
+ * Every cell runs in a fresh server process; its ratios are taken against the
+ * same framework's bare server on the same route in the same round.
+ */
+
+/** The two routes every server defines. */
+export const ROUTES = {
+  users: { path: '/users/42', template: '/users/:id', what: 'small JSON body `{ id }`' },
+  realistic: { path: '/realistic/42', template: '/realistic/:id', what: 'awaits a 2 ms timer, then serialises a ~2 kB JSON body' },
+};
+
+export const FRAMEWORKS = {
+  fastify: 'Fastify 5.12.8',
+  express: 'Express 5.3.0',
+  'nest-express': 'NestJS 11.2 on @nestjs/platform-express',
+  'nest-fastify': 'NestJS 11.2 on @nestjs/platform-fastify',
+};
+
+/**
+ * What each stack contains. `traced` stacks export spans to the sink;
+ * `periscope` stacks also serve Periscope's own `/metrics`.
+ */
+export const STACKS = {
+  bare: { what: 'the framework alone, no telemetry' },
+  periscope: {
+    what: 'Periscope, all signals: 100% sampled server span (parentbased_always_on), RED histogram with trace exemplars, runtime metrics, access log (pino, async SonicBoom to /dev/null), AsyncLocalStorage context + correlation/request IDs, OTLP/HTTP protobuf export to the sink',
+    traced: true,
+    periscope: true,
+    sampleRatio: 1,
+  },
+  'periscope-10pct': {
+    what: 'as `periscope`, but parentbased_traceidratio at 0.1',
+    traced: true,
+    periscope: true,
+    sampleRatio: 0.1,
+  },
+  'metrics-logs': {
+    what: {
+      fastify:
+        'fastify-metrics 13.2.1 (prom-client 15.1.3, route histogram + summary, default process metrics) + Fastify’s own pino logger (pino 10.4.0 to /dev/null, default request logging: 2 lines per request)',
+      express:
+        'express-prom-bundle 8.0.0 (method, path, status labels; default process metrics) + pino-http 11.0.0 (pino 10.4.0 to /dev/null, 1 line per request)',
+    },
+  },
+  otel: {
+    what: {
+      fastify:
+        'OpenTelemetry: sdk-trace-node 2.12.1 NodeTracerProvider, BatchSpanProcessor (defaults), exporter-trace-otlp-http 0.223.1 (JSON) to the sink, @fastify/otel 0.21.2 + instrumentation-http 0.223.0, 100% sampled',
+      express:
+        'OpenTelemetry: sdk-trace-node 2.12.1 NodeTracerProvider, BatchSpanProcessor (defaults), exporter-trace-otlp-http 0.223.1 (JSON) to the sink, instrumentation-http 0.223.0 + instrumentation-express 0.71.1, 100% sampled',
+    },
+    traced: true,
+    otel: true,
+  },
+  'otel-metrics-logs': { what: 'the `otel` and `metrics-logs` stacks together', traced: true, otel: true },
+  als: { what: 'an AsyncLocalStorage store entered in an onRequest hook (`als.run(store, done)`), nothing else' },
+};
+
+const ALL_STACKS_BY_FRAMEWORK = {
+  fastify: ['bare', 'periscope', 'periscope-10pct', 'metrics-logs', 'otel', 'otel-metrics-logs', 'als'],
+  express: ['bare', 'periscope', 'periscope-10pct', 'metrics-logs', 'otel', 'otel-metrics-logs'],
+  'nest-express': ['bare', 'periscope', 'periscope-10pct'],
+  'nest-fastify': ['bare', 'periscope', 'periscope-10pct'],
+};
+
+/** The realistic route is measured for the stacks the issue's target names. */
+const REALISTIC_STACKS = ['bare', 'periscope'];
+
+/** A smaller set for `--smoke`: bare and all-signals everywhere, plus one anchor so its span counting is exercised. */
+const SMOKE = new Set([
+  'fastify:bare:users',
+  'fastify:periscope:users',
+  'fastify:otel:users',
+  'fastify:bare:realistic',
+  'fastify:periscope:realistic',
+  'express:bare:users',
+  'express:periscope:users',
+  'nest-express:bare:users',
+  'nest-express:periscope:users',
+  'nest-fastify:bare:users',
+  'nest-fastify:periscope:users',
+]);
+
+/** Every cell, in the order a round runs them. */
+export function allCells() {
+  const cells = [];
+  for (const [framework, stacks] of Object.entries(ALL_STACKS_BY_FRAMEWORK)) {
+    for (const route of Object.keys(ROUTES)) {
+      for (const stack of stacks) {
+        if (route === 'realistic' && !REALISTIC_STACKS.includes(stack)) continue;
+        cells.push(makeCell(framework, stack, route));
+      }
+    }
+  }
+  return cells;
+}
+
+export function makeCell(framework, stack, route) {
+  return { id: `${framework}:${stack}:${route}`, framework, stack, route, ...STACKS[stack], what: describeStack(stack, framework) };
+}
+
+export function describeStack(stack, framework) {
+  const { what } = STACKS[stack];
+  return typeof what === 'string' ? what : what[framework];
+}
+
+/**
+ * Cells selected by the CLI. A filter (a substring or a regular expression) keeps cells whose id matches it, plus
+ * the bare cell each kept cell is compared with.
+ */
+export function selectCells({ smoke, filter }) {
+  let cells = allCells();
+  if (smoke) cells = cells.filter((cell) => SMOKE.has(cell.id));
+  if (filter) {
+    const pattern = new RegExp(filter);
+    const wanted = new Set(cells.filter((cell) => pattern.test(cell.id)).map((cell) => cell.id));
+    for (const id of [...wanted]) {
+      const [framework, , route] = id.split(':');
+      wanted.add(`${framework}:bare:${route}`);
+    }
+    cells = cells.filter((cell) => wanted.has(cell.id));
+  }
+  return cells;
+}
