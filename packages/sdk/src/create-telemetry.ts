@@ -113,6 +113,7 @@ export function createTelemetry<const C extends EventCatalog = {}>(options: Tele
     propagator: tracing.propagator,
     metrics: httpMetrics,
     logger: logging.logger,
+    accessLogger: logging.accessLogger,
     self,
     guard,
     correlationHeader: config.correlation.header,

@@ -1,10 +1,17 @@
-import pino, { type DestinationStream, type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { SelfTelemetryPort } from '../core/ports.js';
 import { logCorrelationFields } from '../core/request-context.js';
 
 export interface PinoLogging {
   logger: Logger;
+  /**
+   * The same stream, level, base fields and context mixin, without redaction:
+   * for lines whose fields Periscope builds itself (the access log), so the
+   * redaction walk (a tenth of a request's CPU in the benchmark profile) is
+   * not paid on every request.
+   */
+  accessLogger: Logger;
   /** Writes out what is buffered; resolves (never rejects) once done or when the stream cannot say. */
   flush(): Promise<void>;
 }
@@ -40,18 +47,17 @@ export function createPinoLogging(config: ResolvedConfig, self: SelfTelemetryPor
 
   const base: Record<string, string> = { service: config.serviceName, env: config.environment };
   if (config.serviceVersion) base.service_version = config.serviceVersion;
-  const logger = pino(
-    {
-      level: config.logs.level,
-      base,
-      messageKey: 'msg',
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: config.logs.redact, censor: '[Redacted]' },
-      mixin: () => logCorrelationFields() as Record<string, string>,
-      serializers: { err: pino.stdSerializers.err },
-    },
-    destination,
-  );
-  return { logger, flush };
+  const options: LoggerOptions = {
+    level: config.logs.level,
+    base,
+    messageKey: 'msg',
+    // Epoch milliseconds (pino's default): cheaper than ISO strings on every line, and what Loki expects.
+    timestamp: pino.stdTimeFunctions.epochTime,
+    formatters: { level: (label) => ({ level: label }) },
+    mixin: () => logCorrelationFields() as Record<string, string>,
+    serializers: { err: pino.stdSerializers.err },
+  };
+  const logger = pino({ ...options, redact: { paths: config.logs.redact, censor: '[Redacted]' } }, destination);
+  const accessLogger = pino(options, destination);
+  return { logger, accessLogger, flush };
 }

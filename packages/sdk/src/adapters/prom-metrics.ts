@@ -4,6 +4,7 @@ import type { Exemplar, HttpMetricLabels, HttpMetricsPort, SelfTelemetryPort, Sp
 import { METRIC_HTTP_SERVER_ACTIVE, METRIC_HTTP_SERVER_DURATION } from '../core/semconv.js';
 import type { MetricsRegistry as Registry } from './registry.js';
 
+const NO_EXEMPLAR = Object.freeze({});
 const HTTP_LABELS = ['http_request_method', 'http_route', 'http_response_status_code', 'error_type'] as const;
 
 /**
@@ -124,7 +125,8 @@ export interface PromHttpMetricsOptions {
 /** RED metrics of the HTTP server, named by the OpenTelemetry semantic conventions. */
 export class PromHttpMetrics implements HttpMetricsPort {
   readonly #duration: Histogram<(typeof HTTP_LABELS)[number]>;
-  readonly #active: Gauge<'http_request_method'>;
+  /** In-flight requests per method: a plain map on the hot path, copied into the gauge at scrape time. */
+  readonly #active = new Map<string, number>();
   readonly #guard: CardinalityGuard;
   readonly #exemplars: boolean;
 
@@ -139,31 +141,31 @@ export class PromHttpMetrics implements HttpMetricsPort {
       registers: [registry],
       enableExemplars: options.exemplars,
     });
-    this.#active = new Gauge({
+    const active = this.#active;
+    new Gauge({
       name: METRIC_HTTP_SERVER_ACTIVE,
       help: 'Number of HTTP server requests in flight.',
       labelNames: ['http_request_method'],
       registers: [registry],
+      collect() {
+        for (const [method, count] of active) this.set({ http_request_method: method }, count);
+      },
     });
   }
 
   requestStarted(method: string): void {
-    this.#active.inc({ http_request_method: method });
+    this.#active.set(method, (this.#active.get(method) ?? 0) + 1);
   }
 
   requestFinished(method: string, labels: HttpMetricLabels, durationSeconds: number, exemplar: Exemplar | undefined): void {
-    this.#active.dec({ http_request_method: method });
-    const admitted = this.#guard.admit(METRIC_HTTP_SERVER_DURATION, labels as unknown as Record<string, string | undefined>);
-    const clean: Partial<Record<(typeof HTTP_LABELS)[number], string>> = {};
-    for (const name of HTTP_LABELS) {
-      const value = admitted[name];
-      if (value !== undefined) clean[name] = value;
-    }
+    this.#active.set(method, (this.#active.get(method) ?? 1) - 1);
+    // The core builds labels with defined values only; the guard returns them as they are, or folded.
+    const admitted = this.#guard.admit(METRIC_HTTP_SERVER_DURATION, labels as unknown as Record<string, string>) as Partial<Record<(typeof HTTP_LABELS)[number], string>>;
     if (this.#exemplars) {
-      // With exemplars on, prom-client replaces observe() with the object form.
-      this.#duration.observe({ labels: clean, value: durationSeconds, exemplarLabels: (exemplar ? { ...exemplar } : {}) as never });
+      // With exemplars on, prom-client replaces observe() with the object form; the exemplar object is fresh per request.
+      this.#duration.observe({ labels: admitted, value: durationSeconds, exemplarLabels: (exemplar ?? NO_EXEMPLAR) as never });
     } else {
-      this.#duration.observe(clean, durationSeconds);
+      this.#duration.observe(admitted, durationSeconds);
     }
   }
 }

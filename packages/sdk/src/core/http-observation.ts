@@ -92,7 +92,10 @@ export interface HttpInstrumentationDeps {
   tracer: Tracer;
   propagator: TextMapPropagator;
   metrics: HttpMetricsPort;
+  /** Writes access-log lines that carry an exception (redacted, as any app line). */
   logger: LogPort;
+  /** Writes the other access-log lines, whose fields Periscope builds itself: no redaction pass needed. */
+  accessLogger: LogPort;
   self: SelfTelemetryPort;
   guard: Guard;
   correlationHeader: string;
@@ -244,7 +247,7 @@ class ActiveObservation implements HttpObservation {
   }
 
   #finish(info: HttpFinishInfo): void {
-    const { metrics, self, logger, accessLog } = this.#deps;
+    const { metrics, self, accessLog } = this.#deps;
     const durationSeconds = (performance.now() - this.#startedAt) / 1000;
     if (info.error !== undefined && this.#error === undefined) this.#keepError(info.error);
     const route = normaliseRoute(info.route);
@@ -301,6 +304,7 @@ class ActiveObservation implements HttpObservation {
     if (error !== undefined) fields.error_type = error;
     if (info.aborted) fields.aborted = true;
     if (exception !== undefined) fields.err = exception;
+    const logger = exception === undefined ? this.#deps.accessLogger : this.#deps.logger;
     // Written inside the request's context so the line carries its IDs.
     context.with(this.context, () => {
       if (error !== undefined && !info.aborted) logger.error(fields, 'request failed');
