@@ -11,6 +11,7 @@ export const USAGE = `Usage: pnpm bench [options]
   --json FILE       write every sample and summary as JSON
   --smoke           a short run of a subset; exits non-zero if a cell fails to start or serves errors
   --cpu-prof DIR    run the servers under node --cpu-prof, writing profiles to DIR
+  --micro           run the microbenchmarks (track(), log line, observation, IDs, traceparent, span) instead of the servers
   --list            print the cell ids and exit
   --report FILE     print the tables again from a JSON file written by --json, without running anything`;
 
@@ -28,6 +29,7 @@ export function parseOptions(argv) {
       smoke: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       list: { type: 'boolean', default: false },
+      micro: { type: 'boolean', default: false },
       report: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -43,6 +45,7 @@ export function parseOptions(argv) {
     json: values.json,
     smoke,
     list: values.list,
+    micro: values.micro,
     report: values.report,
     help: values.help,
     serverNodeArgs: values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [],

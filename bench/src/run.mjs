@@ -19,6 +19,11 @@ async function main() {
     console.log(USAGE);
     return 0;
   }
+  if (options.micro) {
+    const { renderMicro, runMicro } = await import('./micro.mjs');
+    console.log(renderMicro(await runMicro()));
+    return 0;
+  }
   if (options.report) {
     const { samples } = JSON.parse(readFileSync(options.report, 'utf8'));
     const cells = Object.keys(samples).map((id) => makeCell(...id.split(':')));

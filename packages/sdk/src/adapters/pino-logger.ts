@@ -2,6 +2,7 @@ import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'p
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { SelfTelemetryPort } from '../core/ports.js';
 import { logCorrelationFields } from '../core/request-context.js';
+import { compileRedaction } from './redaction.js';
 
 export interface PinoLogging {
   logger: Logger;
@@ -57,7 +58,11 @@ export function createPinoLogging(config: ResolvedConfig, self: SelfTelemetryPor
     mixin: () => logCorrelationFields() as Record<string, string>,
     serializers: { err: pino.stdSerializers.err },
   };
-  const logger = pino({ ...options, redact: { paths: config.logs.redact, censor: '[Redacted]' } }, destination);
+  const redact = compileRedaction(config.logs.redact, (error) => pino.stdSerializers.err(error) as unknown as Record<string, unknown>);
+  const logger = pino(
+    { ...options, formatters: { ...options.formatters, log: redact, bindings: (bindings) => redact(bindings) } },
+    destination,
+  );
   const accessLogger = pino(options, destination);
   return { logger, accessLogger, flush };
 }

@@ -160,7 +160,9 @@ export class PromHttpMetrics implements HttpMetricsPort {
   requestFinished(method: string, labels: HttpMetricLabels, durationSeconds: number, exemplar: Exemplar | undefined): void {
     this.#active.set(method, (this.#active.get(method) ?? 1) - 1);
     // The core builds labels with defined values only; the guard returns them as they are, or folded.
-    const admitted = this.#guard.admit(METRIC_HTTP_SERVER_DURATION, labels as unknown as Record<string, string>) as Partial<Record<(typeof HTTP_LABELS)[number], string>>;
+    const admitted = this.#guard.admit(METRIC_HTTP_SERVER_DURATION, labels as unknown as Record<string, string>) as Partial<
+      Record<(typeof HTTP_LABELS)[number], string>
+    >;
     if (this.#exemplars) {
       // With exemplars on, prom-client replaces observe() with the object form; the exemplar object is fresh per request.
       this.#duration.observe({ labels: admitted, value: durationSeconds, exemplarLabels: (exemplar ?? NO_EXEMPLAR) as never });

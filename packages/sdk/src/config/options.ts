@@ -75,7 +75,7 @@ export interface CorrelationOptions {
 export interface LogOptions {
   /** Level of `telemetry.logger`. @default 'info' */
   level?: LogLevel;
-  /** Paths redacted from every line (pino redact syntax), added to the defaults. */
+  /** Redaction rules added to the defaults: a key (`ssn`) is redacted at any depth, case-insensitively; a dotted path (`card.number`, `*.pin`) only there. Also applied to business-event properties. */
   redact?: string[];
   /** Replace the default redaction paths instead of adding to them. @default false */
   replaceDefaultRedaction?: boolean;

@@ -293,13 +293,8 @@ export function resolveConfig(options: TelemetryOptions = {}): ResolvedConfig {
   };
 }
 
-const SECRET_KEYS = ['authorization', 'cookie', '["set-cookie"]', 'password', 'token', 'secret', 'apiKey'];
-
 /**
- * pino's redaction matches exact paths, so each secret key is listed at the
- * top level and two levels down (`req.headers.authorization`, `body.password`).
+ * Keys redacted by default, at any depth and in any letter case: in log
+ * lines, business-event properties, span events and the event sink.
  */
-export const DEFAULT_REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((key) => {
-  const dotted = key.startsWith('[') ? key : `.${key}`;
-  return [key, `*${dotted}`, `*.*${dotted}`];
-});
+export const DEFAULT_REDACT_PATHS: readonly string[] = ['authorization', 'cookie', 'set-cookie', 'password', 'token', 'secret', 'apiKey'];
