@@ -1,7 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
-import type { HttpInstrumentationPort, HttpObservation } from '@periscope/sdk';
+import { type HttpInstrumentationPort, type HttpObservation, observeNodeRequest } from '@periscope/sdk';
 import type { PeriscopeModuleOptions } from './options.js';
 import { type FastifyRouteSource, routeTemplate } from './route.js';
 import { PERISCOPE_MODULE_OPTIONS } from './tokens.js';
@@ -130,26 +129,12 @@ export class PeriscopeHttpHook {
       return undefined;
     }
     try {
-      const observation = this.#http.start({
-        method: req.method ?? 'GET',
-        url: req.url ?? '/',
-        headers: req.headers,
-        scheme: (req.socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http',
-        serverPort: req.socket?.localPort,
-        clientAddress: req.socket?.remoteAddress,
-        httpVersion: req.httpVersion,
-      });
-      const state: RequestState = { observation };
-      this.#states.set(req, state);
-      const done = (): void => {
-        res.removeListener('finish', done);
-        res.removeListener('close', done);
-        this.#finish(state, req, res);
+      // The SDK's per-request node:http adapter: headers at start, completion on 'finish' or 'close'.
+      // The route is read at completion, from the platform's match.
+      const state: RequestState = {
+        observation: observeNodeRequest(this.#http, req, res, { route: () => routeTemplate(this.#platform, req, state.fastifyRequest) }),
       };
-      // 'close' also fires on client abort; whichever comes first is recorded.
-      res.once('finish', done);
-      res.once('close', done);
-      if (!res.headersSent) for (const [name, value] of Object.entries(observation.responseHeaders)) res.setHeader(name, value);
+      this.#states.set(req, state);
       return state;
     } catch (error) {
       this.#http.reportInternalError('nest.start', error);
@@ -165,16 +150,5 @@ export class PeriscopeHttpHook {
       this.#http.reportInternalError('nest.ignore', error);
       return false;
     }
-  }
-
-  #finish(state: RequestState, req: IncomingMessage, res: ServerResponse): void {
-    let route: string | undefined;
-    try {
-      route = routeTemplate(this.#platform, req, state.fastifyRequest);
-    } catch (error) {
-      this.#http.reportInternalError('nest.route', error);
-    }
-    const aborted = !res.writableFinished;
-    state.observation.finish({ route, statusCode: aborted && !res.headersSent ? undefined : res.statusCode, aborted });
   }
 }
