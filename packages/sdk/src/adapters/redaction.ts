@@ -47,14 +47,21 @@ export function compileRedaction(
         const item = value[i];
         if (item === null || typeof item !== 'object') continue;
         const redacted = byKey(item, depth + 1);
-        if (redacted !== item) (out ??= value.slice())[i] = redacted;
+        if (redacted !== item) {
+          out ??= value.slice();
+          out[i] = redacted;
+        }
       }
       return out ?? value;
     }
     if (value instanceof Error) {
       // An error's own properties (an HTTP client's config, say) are logged by its serializer: redact them too.
       let out: Obj | undefined;
-      for (const key of Object.keys(value)) if (isSecret(key)) (out ??= serializeError(value))[key] = CENSOR;
+      for (const key of Object.keys(value)) {
+        if (!isSecret(key)) continue;
+        out ??= serializeError(value);
+        out[key] = CENSOR;
+      }
       return out ?? value;
     }
     if (!isPlainObject(value)) return value;
@@ -62,10 +69,16 @@ export function compileRedaction(
     for (const key in value) {
       const item = value[key];
       if (isSecret(key)) {
-        if (item !== undefined && item !== CENSOR) (out ??= { ...value })[key] = CENSOR;
+        if (item !== undefined && item !== CENSOR) {
+          out ??= { ...value };
+          out[key] = CENSOR;
+        }
       } else if (item !== null && typeof item === 'object') {
         const redacted = byKey(item, depth + 1);
-        if (redacted !== item) (out ??= { ...value })[key] = redacted;
+        if (redacted !== item) {
+          out ??= { ...value };
+          out[key] = redacted;
+        }
       }
     }
     return out ?? value;
@@ -80,7 +93,10 @@ export function compileRedaction(
       if (!(key in value)) continue;
       const item = value[key];
       const redacted = last ? (item === undefined ? item : CENSOR) : byPath(item, path, at + 1);
-      if (redacted !== item) (out ??= { ...value })[key] = redacted;
+      if (redacted !== item) {
+        out ??= { ...value };
+        out[key] = redacted;
+      }
     }
     return out ?? value;
   };
