@@ -1,13 +1,21 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { generateRules, loadConfig } from './rules.js';
+import { parseTopArgs, runTop, TopUsageError } from './top/index.js';
 
 const USAGE = `Usage:
   periscope rules --config <periscope.config.mjs> [--out <file>] [--drop-threshold 0.3] [--for 15m] [--min-events-per-hour 20]
+  periscope top [name=]<metrics-url>... [--targets <file>] [--funnel <name>=<step>,<step>...] [--config <file>]
+                [--interval 2s] [--once] [--plain]
 
 Commands:
   rules   Prometheus recording rules (step rates, conversion ratios over 5m and 1h) and a
           conversion-drop alert for the funnels exported by the config module.
+  top     A live view of services' /metrics pages: request rate, error ratio and p95 per route,
+          funnel conversion, Periscope's own drops, and the trace IDs of the slowest recent
+          requests (exemplars). Full screen in a terminal (q or Ctrl-C quits); otherwise, or with
+          --plain, a summary every 5 s. --once prints one frame (two scrapes --interval apart).
+          Targets: URLs as arguments, or --targets <file> with one [name=]url per line.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -15,6 +23,15 @@ async function main(argv: string[]): Promise<number> {
   if (!command || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
+  }
+  if (command === 'top') {
+    try {
+      return await runTop(await parseTopArgs(rest, Boolean(process.stdout.isTTY)));
+    } catch (error) {
+      if (!(error instanceof TopUsageError)) throw error;
+      process.stderr.write(`periscope top: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
   }
   if (command !== 'rules') {
     process.stderr.write(`periscope: unknown command "${command}"\n\n${USAGE}`);
