@@ -1,0 +1,44 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { buildDashboards, renderDashboard } from '../src/dashboards/index.js';
+import { DASHBOARD_FILES, readJson, repoPath } from './support/repo.js';
+
+interface Board {
+  uid: string;
+  title: string;
+  templating: { list: Array<{ name: string }> };
+  panels: Array<{ title: string; type: string; targets?: Array<{ expr?: string; exemplar?: boolean }> }>;
+}
+
+describe('dashboards as code', () => {
+  it('regenerating them changes nothing in observability/grafana/dashboards (run `pnpm run dashboards` after a change)', async () => {
+    const built = buildDashboards();
+    expect(Object.keys(built).sort()).toEqual([...DASHBOARD_FILES].sort());
+    for (const [file, board] of Object.entries(built)) {
+      expect(await readFile(repoPath(`observability/grafana/dashboards/${file}`), 'utf8'), file).toBe(renderDashboard(board));
+    }
+  });
+
+  it('are four dashboards with distinct UIDs, each with panels', async () => {
+    const boards = await Promise.all(DASHBOARD_FILES.map((file) => readJson<Board>(`observability/grafana/dashboards/${file}`)));
+    expect(new Set(boards.map((board) => board.uid)).size).toBe(4);
+    for (const board of boards) expect(board.panels.filter((panel) => panel.type !== 'row').length, board.title).toBeGreaterThan(3);
+  });
+
+  it('the RED overview has service, route and env variables, and latency quantiles with exemplars on', async () => {
+    const red = await readJson<Board>('observability/grafana/dashboards/periscope-red.json');
+    expect(red.templating.list.map((variable) => variable.name)).toEqual(['env', 'service', 'route']);
+    const latency = red.panels.find((panel) => panel.title.startsWith('Latency p50'));
+    const exprs = latency?.targets?.filter((target) => target.exemplar).map((target) => target.expr) ?? [];
+    expect(exprs).toHaveLength(3);
+    for (const q of ['0.5', '0.95', '0.99']) expect(exprs.some((expr) => expr?.startsWith(`histogram_quantile(${q},`))).toBe(true);
+  });
+
+  it('the business dashboard reads the funnel conversion rules and compares with last week', async () => {
+    const business = await readJson<Board>('observability/grafana/dashboards/periscope-business.json');
+    const exprs = business.panels.flatMap((panel) => panel.targets ?? []).map((target) => target.expr ?? '');
+    expect(exprs.some((expr) => expr.includes('periscope:funnel_conversion:ratio5m'))).toBe(true);
+    expect(exprs.some((expr) => expr.includes('offset 1w'))).toBe(true);
+    expect(exprs.some((expr) => expr.includes('business_event_value_total'))).toBe(true);
+  });
+});
