@@ -11,7 +11,7 @@ import { createPinoLogging } from './adapters/pino-logger.js';
 import { noopEventMetrics, PromEventMetrics } from './adapters/prom-event-metrics.js';
 import { noopHttpMetrics, noopSelfTelemetry, PromHttpMetrics, PromSelfTelemetry } from './adapters/prom-metrics.js';
 import { createRegistry, type MetricsRegistry } from './adapters/registry.js';
-import { registerRuntimeMetrics } from './adapters/runtime-metrics.js';
+import { registerBuildInfo, registerRuntimeMetrics } from './adapters/runtime-metrics.js';
 import type { TelemetryOptions } from './config/options.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve-config.js';
 import { EventTracker } from './core/business-events.js';
@@ -92,6 +92,7 @@ export function createTelemetry<const C extends EventCatalog = {}>(options: Tele
       guard: cardinality,
     });
     if (config.metrics.runtime) stopRuntime = registerRuntimeMetrics(registry).stop;
+    registerBuildInfo(registry, config);
   }
 
   const tracing = config.disabled ? disabledTracing() : createOtelTracing(config, self);
@@ -156,7 +157,9 @@ export function createTelemetry<const C extends EventCatalog = {}>(options: Tele
   const shutdown = (): Promise<void> => {
     if (!stopping) stopRuntime();
     stopping ??= withDeadline(
-      Promise.allSettled([tracing.shutdown(), dispatcher?.close(), server?.close()]).then(() => logging.flush()),
+      runBeforeFlush(config.shutdown.beforeFlush, guard)
+        .then(() => Promise.allSettled([tracing.shutdown(), dispatcher?.close(), server?.close()]))
+        .then(() => logging.flush()),
       config.shutdown.timeoutMillis,
       () => {
         tracing.abandon();
@@ -193,6 +196,16 @@ export function createTelemetry<const C extends EventCatalog = {}>(options: Tele
     forceFlush,
     shutdown,
   };
+}
+
+/** The app's own shutdown step, guarded: its failure is counted, never thrown, and shutdown goes on. */
+async function runBeforeFlush(hook: (() => unknown) | undefined, guard: Guard): Promise<void> {
+  if (!hook) return;
+  try {
+    await hook();
+  } catch (error) {
+    guard.report('shutdown.beforeFlush', error);
+  }
 }
 
 function funnelsByStep(funnels: Readonly<Record<string, readonly string[]>>): Map<string, string[]> {

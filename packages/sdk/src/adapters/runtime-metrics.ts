@@ -11,6 +11,23 @@ const GC_KINDS: Record<number, string> = {
 };
 
 /**
+ * `periscope_build_info{service_name, service_version, vcs_revision} 1`: which
+ * build each target runs, so an incident review can line a change of version
+ * up against a change of behaviour (`periscope review` reads it).
+ */
+export function registerBuildInfo(
+  registry: Registry,
+  build: { serviceName: string; serviceVersion?: string | undefined; vcsRevision?: string | undefined },
+): void {
+  new Gauge({
+    name: 'periscope_build_info',
+    help: 'The build a service runs: always 1, the information is in the labels.',
+    labelNames: ['service_name', 'service_version', 'vcs_revision'],
+    registers: [registry],
+  }).set({ service_name: build.serviceName, service_version: build.serviceVersion ?? '', vcs_revision: build.vcsRevision ?? '' }, 1);
+}
+
+/**
  * Runtime metrics, under the names prom-client's defaults use so existing
  * dashboards work: event loop lag and utilisation, GC pauses, heap, CPU, RSS.
  * Written here rather than with `collectDefaultMetrics` because that one can

@@ -23,6 +23,8 @@ export interface LogDestination {
 export interface TelemetryOptions<C extends EventCatalog = EventCatalog> {
   /** Service name on every signal. Required here or in the environment. Env: `OTEL_SERVICE_NAME`, then `service.name` in `OTEL_RESOURCE_ATTRIBUTES`. */
   serviceName?: string;
+  /** Source revision of the running build (`vcs_revision` of `periscope_build_info`). Env: `vcs.ref.head.revision` in `OTEL_RESOURCE_ATTRIBUTES`. */
+  vcsRevision?: string;
   /** Service version (`service.version`). Env: `service.version` in `OTEL_RESOURCE_ATTRIBUTES`, then `npm_package_version`. */
   serviceVersion?: string;
   /** Deployment environment, the `env` field of every log line. Env: `deployment.environment.name` in `OTEL_RESOURCE_ATTRIBUTES`, then `NODE_ENV`. @default 'development' */
@@ -132,4 +134,10 @@ export interface ShutdownOptions {
   timeoutMillis?: number;
   /** Shut down on these signals, then re-raise them so the process still exits. `true` means SIGTERM and SIGINT. @default false */
   signals?: boolean | NodeJS.Signals[];
+  /**
+   * Runs first when shutting down, inside the same deadline: close your HTTP
+   * server here so in-flight requests finish (and are recorded) before the
+   * flush. A throw or rejection is counted and logged, and shutdown goes on.
+   */
+  beforeFlush?: () => unknown;
 }

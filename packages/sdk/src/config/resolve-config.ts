@@ -43,7 +43,8 @@ export interface ResolvedConfig {
     scheduledDelayMillis: number;
     exportTimeoutMillis: number;
   };
-  shutdown: { timeoutMillis: number; signals: NodeJS.Signals[] };
+  shutdown: { timeoutMillis: number; signals: NodeJS.Signals[]; beforeFlush: (() => unknown) | undefined };
+  vcsRevision: string | undefined;
   events: {
     catalog: EventCatalog;
     funnels: FunnelDefinitions;
@@ -125,6 +126,11 @@ function resolveSignals(value: boolean | NodeJS.Signals[] | undefined): NodeJS.S
     fail('shutdown.signals must be a boolean or a list of signal names such as "SIGTERM"');
   }
   return value;
+}
+
+function beforeFlushOf(value: unknown): (() => unknown) | undefined {
+  if (value !== undefined && typeof value !== 'function') fail('shutdown.beforeFlush must be a function');
+  return value as (() => unknown) | undefined;
 }
 
 /**
@@ -289,7 +295,9 @@ export function resolveConfig(options: TelemetryOptions = {}): ResolvedConfig {
     shutdown: {
       timeoutMillis: integer('shutdown.timeoutMillis', options.shutdown?.timeoutMillis, 1, 600_000) ?? 5000,
       signals: resolveSignals(options.shutdown?.signals),
+      beforeFlush: beforeFlushOf(options.shutdown?.beforeFlush),
     },
+    vcsRevision: nonEmptyString('vcsRevision', options.vcsRevision) ?? envResource['vcs.ref.head.revision'],
   };
 }
 
