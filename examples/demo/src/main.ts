@@ -139,7 +139,10 @@ void traffic.exited.then(({ code }) => {
 say(`logs in ${logDir}; try: curl -i ${urls.web}/ -H 'x-correlation-id: my-journey-1'`);
 
 if (stack) {
-  say('Grafana:   http://localhost:3000/dashboards   (RED overview, business events and funnels, runtime, SLOs)');
+  say('Grafana:   http://localhost:3000/d/periscope-red        service RED overview (rate, errors, p50/p95/p99 with exemplars)');
+  say('           http://localhost:3000/d/periscope-business   business events and the signup funnel');
+  say('           http://localhost:3000/d/periscope-runtime    runtime and Periscope self-telemetry');
+  say('           http://localhost:3000/d/periscope-slo        SLOs: error budgets and burn rates');
   say('Explore:   http://localhost:3000/explore      (Tempo: search by service.name=web; Loki: {service="web"})');
   say('Prometheus http://localhost:9090   Ctrl-C stops the demo');
 } else {
