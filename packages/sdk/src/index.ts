@@ -20,7 +20,7 @@ export type {
   TraceOptions,
 } from './config/options.js';
 export { DEFAULT_DURATION_BUCKETS, DEFAULT_REDACT_PATHS } from './config/resolve-config.js';
-export type { EventMetricsPort, EventRejection } from './core/business-events.js';
+export type { EventMetricsPort, EventRejection, EventSeries } from './core/business-events.js';
 export { OTHER_VALUE } from './core/business-events.js';
 export { OVERFLOW_VALUE } from './core/cardinality.js';
 export type { ClientObservation, ClientRequestInfo } from './core/client-observation.js';

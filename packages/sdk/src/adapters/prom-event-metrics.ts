@@ -1,5 +1,5 @@
 import { Counter } from 'prom-client';
-import type { EventMetricsPort } from '../core/business-events.js';
+import type { EventMetricsPort, EventSeries } from '../core/business-events.js';
 import type { EventCatalog } from '../events/catalog.js';
 import type { MetricsRegistry } from './registry.js';
 
@@ -28,10 +28,21 @@ export class PromEventMetrics implements EventMetricsPort {
     });
   }
 
-  count(labels: Readonly<Record<string, string>>, value: number | undefined): void {
-    this.#events.inc(labels);
-    if (value !== undefined) this.#values.inc(labels, value);
+  series(labels: Readonly<Record<string, string>>): EventSeries {
+    // prom-client's bound children hash and validate the labels once, here.
+    const events = this.#events.labels(labels);
+    let values: ReturnType<Counter<string>['labels']> | undefined;
+    return {
+      add: (value) => {
+        events.inc();
+        if (value !== undefined) {
+          values ??= this.#values.labels(labels);
+          values.inc(value);
+        }
+      },
+    };
   }
 }
 
-export const noopEventMetrics: EventMetricsPort = { count() {} };
+const noopSeries: EventSeries = { add() {} };
+export const noopEventMetrics: EventMetricsPort = { series: () => noopSeries };

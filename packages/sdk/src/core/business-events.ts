@@ -6,9 +6,15 @@ import type { Guard } from './guard.js';
 import type { LogPort, SelfTelemetryPort } from './ports.js';
 import { getRequestContext } from './request-context.js';
 
+/** One label set of the event counters, bound once and reused (no per-call label hashing). */
+export interface EventSeries {
+  add(value: number | undefined): void;
+}
+
 /** Where event counters go. */
 export interface EventMetricsPort {
-  count(labels: Readonly<Record<string, string>>, value: number | undefined): void;
+  /** The series for one label set (`event` plus the event's labels). */
+  series(labels: Readonly<Record<string, string>>): EventSeries;
 }
 
 /** The label value for a value outside a label's allowed list. */
@@ -60,6 +66,8 @@ export class EventTracker {
   readonly #deps: EventTrackerDeps;
   readonly #events = new Map<string, CompiledEvent>();
   readonly #warned = new Set<string>();
+  /** Bound series by label-set key; bounded, because only admitted (or folded) sets are stored. */
+  readonly #series = new Map<string, EventSeries>();
 
   constructor(deps: EventTrackerDeps) {
     this.#deps = deps;
@@ -93,6 +101,27 @@ export class EventTracker {
     );
   }
 
+  /** The bound series of a label set: cached when admitted; a folded set shares its `__overflow__` series. */
+  #seriesFor(key: string, name: string, labels: Record<string, string>): EventSeries {
+    const known = this.#series.get(key);
+    if (known) return known;
+    const { metrics, cardinality } = this.#deps;
+    // Each event has its own label-set budget, and keeps its name when folded.
+    const admitted = cardinality.admit('business_events_total', labels, `business_events_total:${name}`, KEEP_EVENT);
+    if (admitted === labels) {
+      const series = metrics.series(labels);
+      this.#series.set(key, series);
+      return series;
+    }
+    const foldedKey = `${name}\u0001overflow`;
+    let folded = this.#series.get(foldedKey);
+    if (!folded) {
+      folded = metrics.series(admitted);
+      this.#series.set(foldedKey, folded);
+    }
+    return folded;
+  }
+
   #track(name: string, properties: unknown): void {
     const event = typeof name === 'string' ? this.#events.get(name) : undefined;
     if (!event) {
@@ -106,6 +135,8 @@ export class EventTracker {
     }
 
     const labels: Record<string, string> = { event: name };
+    const labelValues: Record<string, string> = {};
+    let key = name;
     for (const label of event.labels) {
       const raw = props[label];
       if (typeof raw !== 'string') {
@@ -113,7 +144,10 @@ export class EventTracker {
         return;
       }
       const allowed = event.allowed.get(label);
-      labels[label] = allowed ? (allowed.has(raw) ? raw : OTHER_VALUE) : raw.slice(0, MAX_LABEL_LENGTH);
+      const clean = allowed ? (allowed.has(raw) ? raw : OTHER_VALUE) : raw.slice(0, MAX_LABEL_LENGTH);
+      labels[label] = clean;
+      labelValues[label] = clean;
+      key += `\u0000${clean}`;
     }
     let value: number | undefined;
     if (event.value !== undefined) {
@@ -139,14 +173,12 @@ export class EventTracker {
       extra[key] = this.#deps.redactKeys.has(key.toLowerCase()) ? REDACTED : v;
     }
 
-    const { metrics, cardinality, logger, dispatcher } = this.#deps;
-    // Each event has its own label-set budget, and keeps its name when folded.
-    metrics.count(cardinality.admit('business_events_total', labels, `business_events_total:${name}`, KEEP_EVENT), value);
+    this.#seriesFor(key, name, labels).add(value);
 
+    const { logger, dispatcher } = this.#deps;
     const ctx = context.active();
     const request = getRequestContext(ctx);
     const spanContext = trace.getSpanContext(ctx);
-    const { event: _name, ...labelValues } = labels;
     const all: Record<string, EventPropertyValue> = { ...labelValues, ...extra };
     if (event.value !== undefined && value !== undefined) all[event.value] = value;
     logger.info({ event: name, properties: all }, 'business event');
