@@ -38,3 +38,20 @@ describe('redaction', () => {
     expect(out.when).toBe(when);
   });
 });
+
+describe('objects with an unusual prototype', () => {
+  it('walks objects whose prototype is a bare null-prototype object, as Fastify query strings are', () => {
+    const query = Object.create(Object.create(null)) as Record<string, string>;
+    query.token = 'from-the-url';
+    query.next = '/home';
+    expect(redact({ query })).toEqual({ query: { token: CENSOR, next: '/home' } });
+  });
+
+  it('leaves class instances alone', () => {
+    class Money {
+      token = 'not walked';
+    }
+    const money = new Money();
+    expect(redact({ money }).money).toBe(money);
+  });
+});

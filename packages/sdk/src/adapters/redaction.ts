@@ -5,10 +5,16 @@ const MAX_DEPTH = 6;
 
 type Obj = Record<string, unknown>;
 
+/**
+ * Plain data: `{}`, `Object.create(null)`, and objects whose prototype is
+ * itself a bare null-prototype object (Fastify's parsed query strings, from
+ * fast-querystring), which a `proto === Object.prototype` test would skip.
+ */
 const isPlainObject = (value: unknown): value is Obj => {
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  if (proto === Object.prototype || proto === null) return true;
+  return Object.getPrototypeOf(proto) === null && !Object.hasOwn(proto, 'constructor');
 };
 
 /**

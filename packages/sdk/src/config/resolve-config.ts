@@ -305,4 +305,14 @@ export function resolveConfig(options: TelemetryOptions = {}): ResolvedConfig {
  * Keys redacted by default, at any depth and in any letter case: in log
  * lines, business-event properties, span events and the event sink.
  */
-export const DEFAULT_REDACT_PATHS: readonly string[] = ['authorization', 'cookie', 'set-cookie', 'password', 'token', 'secret', 'apiKey'];
+export const DEFAULT_REDACT_PATHS: readonly string[] = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'password',
+  'token',
+  'secret',
+  'apiKey',
+  'x-api-key',
+];
