@@ -142,8 +142,8 @@ export function createTelemetry<const C extends EventCatalog = {}>(options: Tele
   const metricsHandler = createMetricsHandler(render, (error) => guard.report('metrics.render', error));
   let server: MetricsServer | undefined;
   if (metricsOn && config.metrics.server) {
-    const { host, port } = config.metrics.server;
-    server = new MetricsServer(metricsHandler, host, port, (error) => guard.report('metrics.listen', error));
+    const { host, port, auth } = config.metrics.server;
+    server = new MetricsServer(metricsHandler, host, port, (error) => guard.report('metrics.listen', error), auth);
   }
   const metricsUrl = server
     ? server.ready.then((address) => (address ? `http://${formatHost(address.address)}:${address.port}/metrics` : undefined))

@@ -14,6 +14,7 @@ export type {
   LogLevel,
   LogOptions,
   MetricOptions,
+  MetricsAuth,
   SamplerName,
   ShutdownOptions,
   TelemetryOptions,

@@ -89,11 +89,14 @@ export interface LogOptions {
   bufferLimitBytes?: number;
 }
 
+/** Credentials the `/metrics` listener requires: a bearer token, or basic auth (Prometheus: `authorization` / `basic_auth`). */
+export type MetricsAuth = { bearerToken: string } | { username: string; password: string };
+
 export interface MetricOptions {
   /** Record metrics at all. @default true */
   enabled?: boolean;
   /** The `/metrics` listener; `false` turns it off (mount `telemetry.metricsHandler` yourself). Env: `OTEL_EXPORTER_PROMETHEUS_HOST`, `OTEL_EXPORTER_PROMETHEUS_PORT`. @default { host: '0.0.0.0', port: 9464 } */
-  server?: false | { host?: string; port?: number };
+  server?: false | { host?: string; port?: number; auth?: MetricsAuth };
   /** Bucket bounds (seconds) of `http_server_request_duration_seconds`. @default OpenTelemetry's HTTP buckets, 5 ms to 10 s */
   durationBuckets?: number[];
   /** Most label sets per metric; beyond it new values fold into `__overflow__`. @default 1000 */

@@ -3,7 +3,7 @@ import type { EventSinkPort } from '../core/event-dispatcher.js';
 import { PeriscopeError } from '../errors.js';
 import { defineEvents, type EventCatalog, type FunnelDefinitions, validateFunnels } from '../events/catalog.js';
 import { readBooleanEnv, readEnv, readKeyValueEnv, readNumberEnv, readOtelLogLevel } from './env.js';
-import type { LogDestination, LogLevel, SamplerName, TelemetryOptions } from './options.js';
+import type { LogDestination, LogLevel, MetricsAuth, SamplerName, TelemetryOptions } from './options.js';
 
 /** Options after validation and merging with the environment: every field decided. */
 export interface ResolvedConfig {
@@ -24,7 +24,7 @@ export interface ResolvedConfig {
   };
   metrics: {
     enabled: boolean;
-    server: false | { host: string; port: number };
+    server: false | { host: string; port: number; auth: MetricsAuth | undefined };
     durationBuckets: number[];
     maxLabelSets: number;
     runtime: boolean;
@@ -128,6 +128,16 @@ function resolveSignals(value: boolean | NodeJS.Signals[] | undefined): NodeJS.S
   return value;
 }
 
+function metricsAuth(auth: unknown): MetricsAuth | undefined {
+  if (auth === undefined) return undefined;
+  const a = auth as Record<string, unknown>;
+  if (typeof a?.bearerToken === 'string' && a.bearerToken.length >= 16) return { bearerToken: a.bearerToken };
+  if (typeof a?.username === 'string' && a.username && typeof a.password === 'string' && a.password.length >= 8) {
+    return { username: a.username, password: a.password };
+  }
+  return fail('metrics.server.auth must be { bearerToken } (16+ characters) or { username, password } (password 8+ characters)');
+}
+
 function beforeFlushOf(value: unknown): (() => unknown) | undefined {
   if (value !== undefined && typeof value !== 'function') fail('shutdown.beforeFlush must be a function');
   return value as (() => unknown) | undefined;
@@ -162,7 +172,7 @@ export function resolveConfig(options: TelemetryOptions = {}): ResolvedConfig {
       integer('metrics.server.port', m.server?.port, 0, 65535) ??
       integer('OTEL_EXPORTER_PROMETHEUS_PORT', readNumberEnv(env, 'OTEL_EXPORTER_PROMETHEUS_PORT'), 0, 65535) ??
       9464;
-    server = { host, port };
+    server = { host, port, auth: metricsAuth(m.server?.auth) };
   }
 
   const buckets = m.durationBuckets ?? DEFAULT_DURATION_BUCKETS;
