@@ -19,7 +19,18 @@ export interface StackPrometheus {
   stop(): Promise<void>;
 }
 
-export async function startStackPrometheus(target: string, labels: { service: string; env: string }): Promise<StackPrometheus> {
+/** One scrape target and the `service`/`env` labels the stack's Prometheus config gives it. */
+export interface StackTarget {
+  target: string;
+  service: string;
+  env: string;
+}
+
+export async function startStackPrometheus(
+  target: string | StackTarget[],
+  labels?: { service: string; env: string },
+): Promise<StackPrometheus> {
+  const targets: StackTarget[] = typeof target === 'string' ? [{ target, ...(labels as { service: string; env: string }) }] : target;
   const dir = await mkdtemp(join(tmpdir(), 'periscope-stack-prometheus-'));
   const config = [
     'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
@@ -28,8 +39,10 @@ export async function startStackPrometheus(target: string, labels: { service: st
     'scrape_configs:',
     '  - job_name: periscope',
     '    static_configs:',
-    `      - targets: [${JSON.stringify(target)}]`,
-    `        labels: { service: ${JSON.stringify(labels.service)}, env: ${JSON.stringify(labels.env)} }`,
+    ...targets.flatMap((t) => [
+      `      - targets: [${JSON.stringify(t.target)}]`,
+      `        labels: { service: ${JSON.stringify(t.service)}, env: ${JSON.stringify(t.env)} }`,
+    ]),
     '',
   ].join('\n');
   await writeFile(join(dir, 'prometheus.yml'), config);
