@@ -4,8 +4,7 @@ export type PeriscopeErrorCode =
   | 'PERISCOPE_INVALID_ENV'
   | 'PERISCOPE_INVALID_EVENT'
   | 'PERISCOPE_MISSING_TELEMETRY'
-  | 'PERISCOPE_ALREADY_REGISTERED'
-  | 'PERISCOPE_SHUT_DOWN';
+  | 'PERISCOPE_ALREADY_REGISTERED';
 
 /**
  * The one error type Periscope throws, and only at start-up (bad options or
