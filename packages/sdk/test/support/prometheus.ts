@@ -22,9 +22,11 @@ export interface PromExemplarSeries {
 }
 
 export interface PrometheusOptions {
-  /** `host:port` scraped every second at `/metrics`. */
-  target: string;
+  /** `host:port` scraped every second at `/metrics` (ignored when `config` is given). */
+  target?: string;
   job?: string;
+  /** A complete prometheus.yml, for callers that need rule files or several targets. */
+  config?: string;
 }
 
 export interface RunningPrometheus {
@@ -73,20 +75,22 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   const binary = findBinary();
   const job = options.job ?? 'periscope';
   const dir = await mkdtemp(join(tmpdir(), 'periscope-prometheus-'));
-  const config = [
-    'global:',
-    '  scrape_interval: 1s',
-    '  scrape_timeout: 1s',
-    '  evaluation_interval: 1s',
-    'scrape_configs:',
-    `  - job_name: ${job}`,
-    '    scrape_interval: 1s',
-    '    scrape_timeout: 1s',
-    '    metrics_path: /metrics',
-    '    static_configs:',
-    `      - targets: ['${options.target}']`,
-    '',
-  ].join('\n');
+  const config =
+    options.config ??
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      '  scrape_timeout: 1s',
+      '  evaluation_interval: 1s',
+      'scrape_configs:',
+      `  - job_name: ${job}`,
+      '    scrape_interval: 1s',
+      '    scrape_timeout: 1s',
+      '    metrics_path: /metrics',
+      '    static_configs:',
+      `      - targets: ['${options.target}']`,
+      '',
+    ].join('\n');
   await writeFile(join(dir, 'prometheus.yml'), config);
 
   const port = await freePort();
