@@ -78,7 +78,8 @@ export function createTelemetry<const C extends EventCatalog = {}>(options: Tele
   const registry = createRegistry();
   const metricsOn = config.metrics.enabled && !config.disabled;
   const self: SelfTelemetryPort = metricsOn ? new PromSelfTelemetry(registry) : noopSelfTelemetry;
-  const logging = createPinoLogging(config, self);
+  // The logger exists before the guard (the guard logs through it); its user hooks report through the guard once it is built.
+  const logging = createPinoLogging(config, self, (where, error) => guard.report(where, error));
   const diag = logging.logger.child({ component: 'periscope' }, { level: config.diagnosticLevel });
   const guard = new Guard(self, diag);
 

@@ -13,9 +13,9 @@ import { type Observed, observed, poll } from './support/harness.js';
  * under a telemetry without the hook, and checks the hook really ran (its
  * failure was counted), so the comparison cannot pass by accident.
  *
- * The SDK has no user enricher or redactor hooks yet (`logs.redact` takes
- * rule strings, not functions), so only the hooks that exist are covered:
- * the event sink (all plugins), Express's `route` resolver and Nest's `ignore`.
+ * Covered: the log enricher (`logs.enrich`) and redactor (`logs.redactor`)
+ * and the event sink, through every plugin; Express's `route` resolver and
+ * Nest's `ignore`.
  */
 interface Answer {
   status: number;
@@ -63,6 +63,69 @@ describe.each(variants)('$name', (variant) => {
       // Both events of /checkout reached the sink and were counted as its failures.
       await poll(async () => (await counted(hooked, 'periscope_events_dropped_total', { reason: 'sink_failed' })) >= 2);
       expect(await counted(hooked, 'periscope_events_dropped_total', { reason: 'sink_failed' })).toBe(2);
+    } finally {
+      await baseline.close();
+      await hooked.close();
+    }
+  });
+});
+
+const LOG_PATHS = ['/users/3', '/checkout', '/boom', '/bad', '/nowhere'];
+const inRequest = (out: Observed) => out.logs.lines().filter((line) => typeof line.request_id === 'string');
+const messages = (out: Observed) =>
+  out.logs
+    .lines()
+    .filter((line) => line.component !== 'periscope')
+    .map((line) => String(line.msg))
+    .sort();
+
+describe.each(variants)('$name with throwing log hooks', (variant) => {
+  it('a throwing enricher leaves every response unchanged, and every line is written without it and counted', async () => {
+    const baseline = await observed({ events: SHOP_EVENTS });
+    const hooked = await observed({
+      events: SHOP_EVENTS,
+      logs: {
+        enrich: () => {
+          throw new Error('enricher bug');
+        },
+      },
+    });
+    try {
+      const expected = await answers(variant, baseline, LOG_PATHS);
+      expect(expected.map((a) => a.status)).toEqual([200, 200, 500, 400, 404]);
+      expect(await answers(variant, hooked, LOG_PATHS)).toEqual(expected);
+      expect(messages(hooked)).toEqual(messages(baseline));
+      // Once per line written inside a request (the baseline wrote the same lines), not for the one warning about it.
+      const lines = inRequest(baseline).length;
+      expect(lines).toBeGreaterThanOrEqual(LOG_PATHS.length + 3);
+      expect(await counted(hooked, 'periscope_internal_errors_total', { where: 'logs.enrich' })).toBe(lines);
+      expect(hooked.logs.lines().filter((line) => line.where === 'logs.enrich')).toHaveLength(1);
+    } finally {
+      await baseline.close();
+      await hooked.close();
+    }
+  });
+
+  it('a throwing redactor leaves every response unchanged, fails closed on the value, and counts each line', async () => {
+    const baseline = await observed({ events: SHOP_EVENTS });
+    const hooked = await observed({
+      events: SHOP_EVENTS,
+      logs: {
+        redactor: (key, value) => {
+          if (key === 'request_id') throw new Error('redactor bug');
+          return value;
+        },
+      },
+    });
+    try {
+      const expected = await answers(variant, baseline, LOG_PATHS);
+      expect(await answers(variant, hooked, LOG_PATHS)).toEqual(expected);
+      expect(messages(hooked)).toEqual(messages(baseline));
+      // The app's lines (and the access lines carrying an exception) pass through the redactor: their request_id is censored.
+      const failed = hooked.logs.lines().filter((line) => line.request_id === '[Redacted]');
+      expect(failed.map((line) => line.msg)).toContain('user loaded');
+      expect(await counted(hooked, 'periscope_internal_errors_total', { where: 'logs.redactor' })).toBe(failed.length);
+      expect(hooked.logs.lines().filter((line) => line.where === 'logs.redactor')).toHaveLength(1);
     } finally {
       await baseline.close();
       await hooked.close();

@@ -2,7 +2,7 @@ import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'p
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { SelfTelemetryPort } from '../core/ports.js';
 import { logCorrelationFields } from '../core/request-context.js';
-import { compileRedaction } from './redaction.js';
+import { compileRedaction, compileUserRedactor } from './redaction.js';
 
 export interface PinoLogging {
   logger: Logger;
@@ -22,7 +22,12 @@ export interface PinoLogging {
  * OpenTelemetry context, so any line written inside a request, by any child
  * logger, carries its trace and correlation IDs.
  */
-export function createPinoLogging(config: ResolvedConfig, self: SelfTelemetryPort): PinoLogging {
+export function createPinoLogging(
+  config: ResolvedConfig,
+  self: SelfTelemetryPort,
+  /** Counts and logs (once) a failure of a user hook; the guard's `report`. */
+  report: (where: string, error: unknown) => void = () => {},
+): PinoLogging {
   let destination: DestinationStream;
   let flush: () => Promise<void>;
   if (config.logs.destination) {
@@ -58,11 +63,86 @@ export function createPinoLogging(config: ResolvedConfig, self: SelfTelemetryPor
     mixin: () => logCorrelationFields() as Record<string, string>,
     serializers: { err: pino.stdSerializers.err },
   };
-  const redact = compileRedaction(config.logs.redact, (error) => pino.stdSerializers.err(error) as unknown as Record<string, unknown>);
+  const hooks = userHooks(config, report, self);
+  const rules = compileRedaction(config.logs.redact, (error) => pino.stdSerializers.err(error) as unknown as Record<string, unknown>);
+  const redact = hooks.redact ? (input: Record<string, unknown>) => (hooks.redact as typeof rules)(rules(input)) : rules;
   const logger = pino(
-    { ...options, formatters: { ...options.formatters, log: redact, bindings: (bindings) => redact(bindings) } },
+    {
+      ...options,
+      // The enricher's fields join the object before the log formatter, so they are redacted with the rest of the line.
+      ...(hooks.enrich && { mixin: hooks.enrich((fields) => fields) }),
+      formatters: { ...options.formatters, log: redact, bindings: (bindings) => redact(bindings) },
+    },
     destination,
   );
-  const accessLogger = pino(options, destination);
+  // The access logger skips the redaction walk; only the enricher's fields (user data) are redacted, in its mixin.
+  const accessLogger = pino({ ...options, ...(hooks.enrich && { mixin: hooks.enrich(redact) }) }, destination);
   return { logger, accessLogger, flush };
+}
+
+type Fields = Record<string, unknown>;
+
+/**
+ * The user hooks `logs.enrich` and `logs.redactor`, guarded: a failure is
+ * reported (counted, logged once) and never reaches the line's caller. A
+ * hook runs with a re-entry flag set, so a hook that logs, or the warning
+ * about its own failure, does not call it again.
+ */
+function userHooks(
+  config: ResolvedConfig,
+  report: (where: string, error: unknown) => void,
+  self: SelfTelemetryPort,
+): { enrich?: (redactExtra: (fields: Fields) => Fields) => () => Fields; redact?: (input: Fields) => Fields } {
+  let inHook = false;
+  const reportOutside = (where: string, error: unknown): void => {
+    const was = inHook;
+    inHook = true;
+    try {
+      report(where, error);
+    } catch {
+      // Only before the guard exists (a child logger built during start-up): still count it.
+      self.internalError(where);
+    } finally {
+      inHook = was;
+    }
+  };
+
+  const { enrich: enricher, redactor } = config.logs;
+  const enrich = enricher
+    ? (redactExtra: (fields: Fields) => Fields) => (): Fields => {
+        const ids = logCorrelationFields();
+        if (ids.request_id === undefined || inHook) return ids as Fields;
+        let extra: unknown;
+        inHook = true;
+        try {
+          extra = enricher({ ...ids });
+          if (extra === null || typeof extra !== 'object' || Array.isArray(extra)) {
+            throw new TypeError(
+              `logs.enrich must return an object, got ${extra === null ? 'null' : Array.isArray(extra) ? 'an array' : typeof extra}`,
+            );
+          }
+        } catch (error) {
+          reportOutside('logs.enrich', error);
+          return ids as Fields;
+        } finally {
+          inHook = false;
+        }
+        return { ...redactExtra(extra as Fields), ...ids };
+      }
+    : undefined;
+
+  let redact: ((input: Fields) => Fields) | undefined;
+  if (redactor) {
+    const walk = compileUserRedactor(redactor, (error) => reportOutside('logs.redactor', error));
+    redact = (input) => {
+      if (inHook) return input;
+      inHook = true;
+      try {
+        return walk(input);
+      } finally {
+        inHook = false;
+      }
+    };
+  }
+  return { enrich, redact };
 }

@@ -114,3 +114,68 @@ export function compileRedaction(
     return out;
   };
 }
+
+/**
+ * Compiles a user redactor (`logs.redactor`) into a walk over a log object:
+ * `redactor(key, value)` is called for every key of every plain object, at
+ * any depth up to the same limit as the rules, and its result replaces the
+ * value (an object result is walked in turn; array items are walked without
+ * a call of their own). Copy-on-write like {@link compileRedaction}: the
+ * input is never modified.
+ *
+ * A throw fails closed: the value it was called for is written as
+ * {@link CENSOR}, the walk goes on, and `onError` is called once per object
+ * with the first error (the caller counts and reports it).
+ */
+export function compileUserRedactor(
+  redactor: (key: string, value: unknown) => unknown,
+  onError: (error: unknown) => void,
+): (input: Obj) => Obj {
+  type Walk = { error: unknown; failed: boolean };
+
+  const descend = (value: unknown, depth: number, walk: Walk): unknown => {
+    if (depth > MAX_DEPTH) return value;
+    if (Array.isArray(value)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i];
+        if (item === null || typeof item !== 'object') continue;
+        const next = descend(item, depth + 1, walk);
+        if (next !== item) {
+          out ??= value.slice();
+          out[i] = next;
+        }
+      }
+      return out ?? value;
+    }
+    return isPlainObject(value) ? keys(value, depth, walk) : value;
+  };
+
+  const keys = (value: Obj, depth: number, walk: Walk): Obj => {
+    let out: Obj | undefined;
+    for (const key in value) {
+      const item = value[key];
+      let next: unknown;
+      try {
+        next = redactor(key, item);
+      } catch (error) {
+        if (!walk.failed) walk.error = error;
+        walk.failed = true;
+        next = CENSOR;
+      }
+      if (next !== null && typeof next === 'object') next = descend(next, depth + 1, walk);
+      if (next !== item) {
+        out ??= { ...value };
+        out[key] = next;
+      }
+    }
+    return out ?? value;
+  };
+
+  return (input) => {
+    const walk: Walk = { error: undefined, failed: false };
+    const out = keys(input, 0, walk);
+    if (walk.failed) onError(walk.error);
+    return out;
+  };
+}

@@ -1,5 +1,6 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { EventSinkPort } from '../core/event-dispatcher.js';
+import type { LogCorrelationFields } from '../core/request-context.js';
 import type { EventCatalog, FunnelDefinitions } from '../events/catalog.js';
 
 /** Log levels accepted by `logs.level`, from most to least verbose. */
@@ -87,6 +88,29 @@ export interface LogOptions {
   destination?: LogDestination;
   /** Largest stdout buffer before lines are dropped (and counted). @default 16 MiB */
   bufferLimitBytes?: number;
+  /**
+   * Adds your own fields to every line written inside a request (your lines
+   * and the access log), e.g. `({ request_id }) => ({ tenant: tenants.get(request_id) })`.
+   * Called once per line with a copy of the request's ID fields (`trace_id`,
+   * `correlation_id`, `request_id`, `user_id`...); the fields it returns pass
+   * through redaction, and on a name clash the line's own fields and
+   * Periscope's IDs win. A throw (or a result that is not an object) is
+   * counted in `periscope_internal_errors_total{where="logs.enrich"}` and
+   * logged once; the line is written without the extra fields. @default none
+   */
+  enrich?: (fields: Readonly<LogCorrelationFields>) => Record<string, unknown>;
+  /**
+   * Your own redaction, applied after the `redact` rules to every key of every
+   * line written through `telemetry.logger` (and to `enrich`'s fields), at any
+   * depth of plain objects and arrays (6 levels): return what to write in
+   * place of `value`: `value` itself keeps it, `undefined` drops the key, and
+   * an object returned is walked in turn. Business-event properties on spans
+   * and in the sink use the `redact` rules only. A throw is counted in
+   * `periscope_internal_errors_total{where="logs.redactor"}` and logged once;
+   * the value it was called for is written as `"[Redacted]"` (a failing
+   * redactor fails closed). @default none
+   */
+  redactor?: (key: string, value: unknown) => unknown;
 }
 
 /** Credentials the `/metrics` listener requires: a bearer token, or basic auth (Prometheus: `authorization` / `basic_auth`). */

@@ -3,7 +3,7 @@ import type { EventSinkPort } from '../core/event-dispatcher.js';
 import { PeriscopeError } from '../errors.js';
 import { defineEvents, type EventCatalog, type FunnelDefinitions, validateFunnels } from '../events/catalog.js';
 import { readBooleanEnv, readEnv, readKeyValueEnv, readNumberEnv, readOtelLogLevel } from './env.js';
-import type { LogDestination, LogLevel, MetricsAuth, SamplerName, TelemetryOptions } from './options.js';
+import type { LogDestination, LogLevel, LogOptions, MetricsAuth, SamplerName, TelemetryOptions } from './options.js';
 
 /** Options after validation and merging with the environment: every field decided. */
 export interface ResolvedConfig {
@@ -21,6 +21,8 @@ export interface ResolvedConfig {
     accessLog: boolean;
     destination: LogDestination | undefined;
     bufferLimitBytes: number;
+    enrich: LogOptions['enrich'];
+    redactor: LogOptions['redactor'];
   };
   metrics: {
     enabled: boolean;
@@ -138,9 +140,13 @@ function metricsAuth(auth: unknown): MetricsAuth | undefined {
   return fail('metrics.server.auth must be { bearerToken } (16+ characters) or { username, password } (password 8+ characters)');
 }
 
+function optionalFunction<F>(name: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== 'function') fail(`${name} must be a function`);
+  return value;
+}
+
 function beforeFlushOf(value: unknown): (() => unknown) | undefined {
-  if (value !== undefined && typeof value !== 'function') fail('shutdown.beforeFlush must be a function');
-  return value as (() => unknown) | undefined;
+  return optionalFunction('shutdown.beforeFlush', value as (() => unknown) | undefined);
 }
 
 /**
@@ -261,6 +267,8 @@ export function resolveConfig(options: TelemetryOptions = {}): ResolvedConfig {
       accessLog: l.accessLog ?? true,
       destination: l.destination,
       bufferLimitBytes: integer('logs.bufferLimitBytes', l.bufferLimitBytes, 1024, 2 ** 31) ?? 16 * 1024 * 1024,
+      enrich: optionalFunction('logs.enrich', l.enrich),
+      redactor: optionalFunction('logs.redactor', l.redactor),
     },
     metrics: {
       enabled: m.enabled ?? true,
