@@ -4,3 +4,5 @@
 
 export type { PeriscopeConfig } from './rules.js';
 export { generateRules, loadConfig } from './rules.js';
+export type { Baseline, ReviewOptions, ReviewReport } from './review/index.js';
+export { buildReview, parseReviewArgs, renderMarkdown, runReview } from './review/index.js';
