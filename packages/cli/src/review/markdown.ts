@@ -82,7 +82,7 @@ export function renderMarkdown(report: ReviewReport): string {
   if (impact.routes.length === 0) out.push('No requests were measured in either window.', '');
   else {
     out.push(
-      'Each cell is baseline → window.',
+      'Each cell is baseline → incident.',
       '',
       '| route | req/s | error ratio | p50 | p95 | p99 | moved |',
       '|---|---|---|---|---|---|---|',

@@ -121,7 +121,15 @@ export async function firingAlerts(
   to: number,
   step: number,
 ): Promise<{ alerts: AlertFiring[]; error?: string }> {
-  const outcome = await client.range('alerts (ALERTS)', 'ALERTS{alertstate="firing"}', from, to, step);
+  // Over a one-step range, not the bare selector: data without staleness markers (backfilled, or a lost
+  // Prometheus restart) would otherwise keep an alert "firing" for the 5-minute lookback after its last sample.
+  const outcome = await client.range(
+    'alerts (ALERTS)',
+    `count_over_time(ALERTS{alertstate="firing"}[${Math.round(step)}s])`,
+    from,
+    to,
+    step,
+  );
   if (!outcome.ok) return { alerts: [], error: `alerts: ${outcome.error}` };
   const alerts = outcome.data
     .filter((s) => s.points.length > 0)

@@ -78,14 +78,22 @@ export function incidentFixture(nowSeconds: number): Fixture {
   };
   // An interval (t − 15, t] belongs to the incident when it ends inside (incidentStart, incidentEnd].
   const during = (t: number) => t > incidentStart && t <= incidentEnd;
-  const steady = (n: number, profile = FAST) => () => ({ n, profile });
+  const steady =
+    (n: number, profile = FAST) =>
+    () => ({ n, profile });
   const http: HttpSeries[] = [
     { service: 'web', method: 'GET', route: '/', status: '200', at: steady(150) },
     { service: 'web', method: 'POST', route: '/signup', status: '200', at: steady(60) },
     { service: 'accounts', method: 'POST', route: '/users', status: '200', at: (t) => ({ n: during(t) ? 70 : 99, profile: FAST }) },
     { service: 'accounts', method: 'POST', route: '/users', status: '500', at: (t) => ({ n: during(t) ? 30 : 1, profile: FAST }) },
     { service: 'accounts', method: 'GET', route: '/users/:id', status: '200', at: steady(75) },
-    { service: 'billing', method: 'POST', route: '/charges', status: '200', at: (t) => ({ n: 100, profile: during(t) ? CHARGES_SLOW : CHARGES }) },
+    {
+      service: 'billing',
+      method: 'POST',
+      route: '/charges',
+      status: '200',
+      at: (t) => ({ n: 100, profile: during(t) ? CHARGES_SLOW : CHARGES }),
+    },
     { service: 'billing', method: 'GET', route: '/invoices/:id', status: '200', at: steady(40) },
   ];
   const lines: string[] = [];
