@@ -30,6 +30,8 @@ export interface QueryRecord {
 export interface PrometheusClient {
   instant(what: string, promql: string, time: number): Promise<Outcome<InstantSample[]>>;
   range(what: string, promql: string, start: number, end: number, step: number): Promise<Outcome<RangeSeries[]>>;
+  /** An instant query of a range selector: the raw samples. */
+  matrix(what: string, promql: string, time: number): Promise<Outcome<RangeSeries[]>>;
   exemplars(what: string, promql: string, start: number, end: number): Promise<Outcome<ExemplarSeries[]>>;
   /** Command-line flags (`/api/v1/status/flags`), to tell "no exemplar storage" from "no exemplars". */
   flags(): Promise<Outcome<Record<string, string>>>;
@@ -74,6 +76,22 @@ export function createPrometheusClient(baseUrl: string, timeoutMs: number, onQue
       );
       return outcome.ok
         ? { ok: true, data: outcome.data.result.map((r) => ({ labels: r.metric, points: r.values.map(([t, v]) => [t, number(v)]) })) }
+        : outcome;
+    },
+    async matrix(what, promql, time) {
+      const outcome = await call<{ result: Array<{ metric: Record<string, string>; values?: Array<[number, string]> }> }>(
+        what,
+        '/api/v1/query',
+        {
+          query: promql,
+          time: String(time),
+        },
+      );
+      return outcome.ok
+        ? {
+            ok: true,
+            data: outcome.data.result.map((r) => ({ labels: r.metric, points: (r.values ?? []).map(([t, v]) => [t, number(v)]) })),
+          }
         : outcome;
     },
     exemplars(what, promql, start, end) {

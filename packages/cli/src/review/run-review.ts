@@ -92,6 +92,7 @@ export async function buildReview(
   const client: PrometheusClient = {
     instant: (what, q, t) => (prometheusDown ? down(what) : raw.instant(what, q, t).then(watch)),
     range: (what, q, a, b, s) => (prometheusDown ? down(what) : raw.range(what, q, a, b, s).then(watch)),
+    matrix: (what, q, t) => (prometheusDown ? down(what) : raw.matrix(what, q, t).then(watch)),
     exemplars: (what, q, a, b) => (prometheusDown ? down(what) : raw.exemplars(what, q, a, b).then(watch)),
     flags: () => (prometheusDown ? down('flags') : raw.flags()),
   };
@@ -107,7 +108,7 @@ export async function buildReview(
   onPhase('reading the scrape interval');
   const interval = await scrapeInterval(client, matcher, to, seconds);
   const scrape = interval.seconds ?? (await scrapeInterval(client, matcher, bTo, seconds)).seconds ?? null;
-  const step = options.step ?? chooseStep(seconds, scrape ?? 15);
+  const step = options.step ?? chooseStep(seconds, scrape ?? Math.max(1, Math.min(15, Math.round(seconds / 60))));
 
   onPhase('impact: routes, events, funnels');
   const [incident, baseline, events] = await Promise.all([
@@ -262,7 +263,7 @@ async function buildTimeline(
   const queries = timelineQueries(matcher, w.step, w.scrape);
   const names = ['rate', 'errorRatio', 'p95', 'events'] as const;
   const fetch = (start: number, end: number, label: string) =>
-    Promise.all(names.map((n) => client.range(`${label}: ${n} per step`, queries[n], start + w.step, end, w.step)));
+    Promise.all(names.map((n) => client.range(`${label}: ${n} per step`, queries[n], Math.min(start + w.step, end), end, w.step)));
   const [now, before] = await Promise.all([fetch(w.from, w.to, 'timeline'), fetch(w.bFrom, w.bTo, 'baseline timeline')]);
   const errors: string[] = [];
   const get = (list: typeof now, i: number, label: string): RangeSeries[] => {

@@ -5,8 +5,9 @@ import type { PrometheusClient, RangeSeries } from './prometheus.js';
 const BY = 'service, http_request_method, http_route';
 
 /**
- * The scrape interval, read from the data: samples per series over (up to) the
- * last 10 minutes of the window. Undefined when there are no samples.
+ * The scrape interval, read from the data: the median gap between the raw
+ * samples of the busiest request counter over (up to) the last 10 minutes of
+ * the window. Undefined when there are not two samples to compare.
  */
 export async function scrapeInterval(
   client: PrometheusClient,
@@ -14,14 +15,25 @@ export async function scrapeInterval(
   at: number,
   windowSeconds: number,
 ): Promise<{ seconds?: number; error?: string }> {
-  const span = Math.max(60, Math.min(600, Math.round(windowSeconds)));
-  const outcome = await client.instant('scrape interval', `max(count_over_time(${DURATION}_count{${selector(matcher)}}[${span}s]))`, at);
-  if (!outcome.ok) return { error: `scrape interval: ${outcome.error}` };
-  const count = outcome.data[0]?.value;
-  if (!count || !Number.isFinite(count) || count < 2) return {};
-  // n samples over the span: about span / n apart; round to a whole second (to 0.1 s below 2 s).
-  const raw = span / count;
-  return { seconds: raw < 2 ? Math.max(0.1, Math.round(raw * 10) / 10) : Math.round(raw) };
+  const span = `[${Math.max(60, Math.min(600, Math.round(windowSeconds)))}s]`;
+  const busiest = await client.instant('scrape interval', `topk(1, count_over_time(${DURATION}_count{${selector(matcher)}}${span}))`, at);
+  if (!busiest.ok) return { error: `scrape interval: ${busiest.error}` };
+  const labels = busiest.data[0]?.labels;
+  if (!labels) return {};
+  const exact = Object.entries(labels)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ');
+  const raw = await client.matrix('scrape interval (raw samples)', `${DURATION}_count{${exact}}${span}`, at);
+  if (!raw.ok) return { error: `scrape interval: ${raw.error}` };
+  const times = raw.data[0]?.points.map(([t]) => t) ?? [];
+  const gaps = times
+    .slice(1)
+    .map((t, i) => t - (times[i] as number))
+    .sort((a, b) => a - b);
+  if (gaps.length === 0) return {};
+  const median = gaps[Math.floor(gaps.length / 2)] as number;
+  // Scrape timestamps jitter by milliseconds: a whole second, or a tenth below 2 s.
+  return { seconds: median < 2 ? Math.max(0.1, Math.round(median * 10) / 10) : Math.round(median) };
 }
 
 /**
