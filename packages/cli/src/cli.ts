@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { BOUNDARIES_USAGE, BoundariesUsageError, parseBoundariesArgs, runBoundaries } from './boundaries/index.js';
 import { generateRules, loadConfig } from './rules.js';
 import { parseReviewArgs, REVIEW_USAGE, runReview } from './review/index.js';
 import { parseTopArgs, runTop, TopUsageError } from './top/index.js';
@@ -8,6 +9,7 @@ const USAGE = `Usage:
   periscope rules --config <periscope.config.mjs> [--out <file>] [--drop-threshold 0.3] [--for 15m] [--min-events-per-hour 20]
   periscope top [name=]<metrics-url>... [--targets <file>] [--funnel <name>=<step>,<step>...] [--config <file>]
                 [--interval 2s] [--once] [--plain]
+${BOUNDARIES_USAGE}
 ${REVIEW_USAGE}
 
 Commands:
@@ -18,6 +20,11 @@ Commands:
           requests (exemplars). Full screen in a terminal (q or Ctrl-C quits); otherwise, or with
           --plain, a summary every 5 s. --once prints one frame (two scrapes --interval apart).
           Targets: URLs as arguments, or --targets <file> with one [name=]url per line.
+  boundaries  The module graph of a modular monolith (telemetry.boundary()): who calls whom,
+          how often, with which errors and how much time, from a live /metrics page (totals) or
+          Prometheus (increase over --window); a table with the extraction candidates, and a
+          Mermaid (--mermaid) or Graphviz (--dot) file. Exit 1 when the source cannot be read.
+          See docs/boundaries.md.
   review  An incident-review draft from Prometheus (and Tempo, Loki, Grafana links when given):
           impact per route and business events against a baseline window, a timeline (start,
           peak, recovery, alerts, deploys), exemplar traces and logs. Markdown (or --json) to
@@ -54,6 +61,15 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     return runReview(options);
+  }
+  if (command === 'boundaries') {
+    try {
+      return await runBoundaries(parseBoundariesArgs(rest));
+    } catch (error) {
+      if (!(error instanceof BoundariesUsageError)) throw error;
+      process.stderr.write(`periscope boundaries: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
   }
   if (command !== 'rules') {
     process.stderr.write(`periscope: unknown command "${command}"\n\n${USAGE}`);
