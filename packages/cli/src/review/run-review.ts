@@ -288,7 +288,14 @@ async function buildTimeline(
       const band = baselineBand(find(series.baseline[signal], route)?.points.map(([, v]) => v) ?? [], signal);
       const points = find(series.window[signal], route)?.points;
       if (!band || !points) continue;
-      const crossing = crossings(`${route.service} ${route.method} ${route.route} ${LABEL[signal]}`, signal, points, band, w.step);
+      const crossing = crossings(
+        `${route.service} ${route.method} ${route.route} ${LABEL[signal]}`,
+        signal,
+        points,
+        band,
+        w.step,
+        w.scrape,
+      );
       if (crossing.start !== null) signals.push(crossing);
     }
   }
@@ -296,7 +303,7 @@ async function buildTimeline(
     const band = baselineBand(series.baseline.events.find((s) => s.labels.event === name)?.points.map(([, v]) => v) ?? [], 'events');
     const points = series.window.events.find((s) => s.labels.event === name)?.points;
     if (!band || !points) continue;
-    const crossing = crossings(`event ${name}`, 'events', points, band, w.step);
+    const crossing = crossings(`event ${name}`, 'events', points, band, w.step, w.scrape);
     if (crossing.start !== null) signals.push(crossing);
   }
   signals.sort((a, b) => (a.start ?? 0) - (b.start ?? 0));

@@ -46,13 +46,14 @@ export function chooseStep(windowSeconds: number, scrapeSeconds: number): number
 }
 
 /**
- * PromQL of the per-step series. Each point at t covers (t − step, t]: the
- * range is one step plus half a scrape interval, so it holds the sample at
- * t − step and the ones after it whether range selectors are closed on the left
- * (Prometheus 2) or open (Prometheus 3), and consecutive points tile the samples.
+ * PromQL of the per-step series. A point at t covers one step and one scrape
+ * interval before t: the range always holds at least two samples, however the
+ * scrapes are offset from the steps. So a point can still include the last
+ * sample before its step, and a signal's end may read up to one scrape
+ * interval late.
  */
 export function timelineQueries(matcher: string, step: number, scrape: number): Record<'rate' | 'errorRatio' | 'p95' | 'events', string> {
-  const r = `[${Math.round((step + scrape / 2) * 1000)}ms]`;
+  const r = `[${Math.round((step + scrape) * 1000)}ms]`;
   const count = (extra = '') => `sum by (${BY}) (rate(${DURATION}_count{${selector(matcher, extra)}}${r}))`;
   return {
     rate: count(),
@@ -84,7 +85,8 @@ export function baselineBand(values: readonly number[], signal: SignalTimeline['
 /**
  * When a signal first left its baseline band (runs of at least two steps
  * outside count; one step when there are fewer than six), its peak, the end of
- * the last run outside, and the first step back inside.
+ * the last run outside (less the `lag` its range reaches back), and the first
+ * step back inside.
  */
 export function crossings(
   subject: string,
@@ -92,6 +94,8 @@ export function crossings(
   points: ReadonlyArray<[number, number]>,
   band: SignalTimeline['band'],
   step: number,
+  /** How far a point's range reaches back before its step (one scrape interval, see {@link timelineQueries}). */
+  lag = 0,
 ): SignalTimeline {
   const series = points.filter(([, v]) => Number.isFinite(v));
   const outside = series.map(([, v]) => v > band.high || v < band.low);
@@ -120,7 +124,7 @@ export function crossings(
     band,
     start: series[first]![0] - step,
     peak: { at: peakAt, value: peakValue },
-    end: series[last]![0],
+    end: Math.max(series[first]![0], series[last]![0] - lag),
     recovered: back ? back[0] : null,
     direction: peakValue >= band.mean ? 'up' : 'down',
   };
