@@ -17,8 +17,8 @@ export interface LoadApp {
   /** Resident set size now, from /proc (outside the process: no help from the code under test). */
   rss(): number;
   metrics(): Promise<ParsedExposition>;
-  /** Warnings and unhandled rejections seen by the service; its heap after a full GC. */
-  stats(): Promise<AppStats>;
+  /** Warnings and unhandled rejections seen by the service, requests inside handlers now; with `gc`, the heap after a full collection. */
+  stats(gc?: boolean): Promise<AppStats>;
   /** Resolves when the process has exited; `at` is `performance.now()` then. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
   stop(): Promise<void>;
@@ -27,6 +27,7 @@ export interface LoadApp {
 export interface AppStats {
   warnings: string[];
   unhandledRejections: number;
+  inflight: number;
   heapUsed: number;
   rss: number;
 }
@@ -66,7 +67,7 @@ export function startLoadApp(framework: 'express' | 'fastify', env: Record<strin
         stderr: () => stderr,
         rss: () => rssOf(info.pid),
         metrics: async () => parseExposition(await (await fetch(info.metricsUrl)).text()),
-        stats: async () => (await (await fetch(`${info.controlUrl}/stats`)).json()) as AppStats,
+        stats: async (gc = false) => (await (await fetch(`${info.controlUrl}/stats${gc ? '?gc=1' : ''}`)).json()) as AppStats,
         exited,
         stop: async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
