@@ -41,18 +41,23 @@ export function pickExemplars(
       })),
   );
   const seen = new Set<string>();
-  const take = (list: typeof all, kind: ExemplarRef['kind']): ExemplarRef[] =>
-    list
-      .filter((e) => !seen.has(e.traceId) && seen.add(e.traceId))
-      .slice(0, 3)
-      .map((e) => ({ ...e, kind }));
-  const failing = take(
-    all.filter((e) => e.status?.startsWith('5')).sort((a, b) => b.at - a.at),
-    'failing',
-  );
+  const take = (list: typeof all, kind: ExemplarRef['kind']): ExemplarRef[] => {
+    const picked: ExemplarRef[] = [];
+    for (const e of list) {
+      if (picked.length === 3) break;
+      if (seen.has(e.traceId)) continue;
+      seen.add(e.traceId);
+      picked.push({ ...e, kind });
+    }
+    return picked;
+  };
   const slowest = take(
     [...all].sort((a, b) => b.seconds - a.seconds),
     'slowest',
+  );
+  const failing = take(
+    all.filter((e) => e.status?.startsWith('5')).sort((a, b) => b.at - a.at),
+    'failing',
   );
   return [...slowest, ...failing];
 }

@@ -58,8 +58,13 @@ export function renderMarkdown(report: ReviewReport): string {
     out.push(
       `- Deploy: **${d.service}** ${d.fromVersion || '?'} → ${d.toVersion || '?'} at ${clock(d.at)} UTC${d.inWindow ? '' : ' (before the window)'}.`,
     );
-  for (const a of timeline.alerts)
-    out.push(`- Alert **${a.alertname}** firing from ${clock(a.first)}${a.open ? ', still firing at the end' : ` to ${clock(a.last)}`}.`);
+  const alertNames = [...new Set(timeline.alerts.map((a) => a.alertname))];
+  for (const name of alertNames) {
+    const firings = timeline.alerts
+      .filter((a) => a.alertname === name)
+      .map((a) => `${a.labels.service ? `${a.labels.service} ` : ''}${clock(a.first)} → ${a.open ? 'still firing' : clock(a.last)}`);
+    out.push(`- Alert **${name}** fired: ${firings.join('; ')}.`);
+  }
   out.push('', '| section | state | notes |', '|---|---|---|');
   out.push(
     status('Impact', impact),
