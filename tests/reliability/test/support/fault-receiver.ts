@@ -40,6 +40,8 @@ export interface Arrival {
   /** The mode's kind when it arrived (for flapping: `flapping:<status>` or `flapping:healthy`). */
   mode: string;
   spanIds: string[];
+  /** Spans in the body. */
+  count: number;
   /** `url.path` of the SERVER spans in the body: which requests the batch came from. */
   paths: string[];
   answeredAt?: number;
@@ -50,6 +52,8 @@ export interface Arrival {
 export class FaultReceiver {
   /** Unique span IDs of requests answered 2xx: what the backend accepted. */
   readonly accepted = new Set<string>();
+  /** Spans in requests answered 2xx, duplicates included (kept even when IDs are not). */
+  acceptedCount = 0;
   readonly arrivals: Arrival[] = [];
   /** Bodies that did not decode (should stay empty: a malformed export is a bug). */
   readonly decodeErrors: string[] = [];
@@ -60,9 +64,15 @@ export class FaultReceiver {
   #mode: FaultMode = { kind: 'healthy' };
   #modeSince = performance.now();
   #closed = false;
+  readonly #keepIds: boolean;
 
-  static async start(): Promise<FaultReceiver> {
-    const receiver = new FaultReceiver();
+  private constructor(keepIds: boolean) {
+    this.#keepIds = keepIds;
+  }
+
+  /** `keepIds: false` (long soaks): count accepted spans, keep no IDs or paths. */
+  static async start({ keepIds = true }: { keepIds?: boolean } = {}): Promise<FaultReceiver> {
+    const receiver = new FaultReceiver(keepIds);
     await receiver.#listen();
     return receiver;
   }
@@ -133,7 +143,7 @@ export class FaultReceiver {
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
-    const arrival: Arrival = { at: performance.now(), mode: '', spanIds: [], paths: [] };
+    const arrival: Arrival = { at: performance.now(), mode: '', spanIds: [], count: 0, paths: [] };
     if (req.method !== 'POST' || req.url?.split('?')[0] !== '/v1/traces') {
       req.resume();
       res.writeHead(404).end();
@@ -148,8 +158,11 @@ export class FaultReceiver {
       const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
       try {
         const spans = decodeBody(Buffer.concat(chunks), contentType, req.headers['content-encoding']);
-        arrival.spanIds = spans.map((span) => span.spanId);
-        for (const span of spans) if (typeof span.attributes['url.path'] === 'string') arrival.paths.push(span.attributes['url.path']);
+        arrival.count = spans.length;
+        if (this.#keepIds) {
+          arrival.spanIds = spans.map((span) => span.spanId);
+          for (const span of spans) if (typeof span.attributes['url.path'] === 'string') arrival.paths.push(span.attributes['url.path']);
+        }
       } catch (error) {
         this.decodeErrors.push(error instanceof Error ? error.message : String(error));
         this.#answer(res, arrival, 400);
@@ -174,7 +187,10 @@ export class FaultReceiver {
     arrival.status = status;
     arrival.retryAfter = retryAfter;
     // Accepted only once the answer is really written: a client that gave up first never learns of it.
-    if (status >= 200 && status < 300) for (const id of arrival.spanIds) this.accepted.add(id);
+    if (status >= 200 && status < 300) {
+      this.acceptedCount += arrival.count;
+      for (const id of arrival.spanIds) this.accepted.add(id);
+    }
     const headers: Record<string, string> = { 'content-type': 'application/x-protobuf' };
     if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
     res.writeHead(status, headers).end(Buffer.from(ExportTraceServiceResponse.encode({}).finish()));
