@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type ExpectStatic, expect, it } from 'vitest';
 import { FaultReceiver } from './support/fault-receiver.js';
@@ -107,7 +108,7 @@ async function soak(expect: ExpectStatic, framework: 'express' | 'fastify') {
       mkdirSync(dir, { recursive: true });
       writeFileSync(
         new URL(`soak-${framework}.json`, dir),
-        `${JSON.stringify({ date: new Date().toISOString(), settings: SETTINGS, ...figures, heap, rss }, null, 2)}\n`,
+        `${JSON.stringify({ date: new Date().toISOString(), loadAverage: loadavg(), cpus: cpus().length, node: process.version, settings: SETTINGS, ...figures, heap, rss }, null, 2)}\n`,
       );
     }
 
