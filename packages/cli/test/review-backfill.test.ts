@@ -125,8 +125,13 @@ describe('periscope review against a backfilled Prometheus', () => {
     const { code, stderr, stdout } = await review('--prometheus', prometheus.url, ...windowArgs(), '--config', FUNNELS, '--out', out);
     expect(code).toBe(0);
     expect(stdout).toBe('');
+    // Progress (stderr is not a terminal here: a line per phase), then the summary.
+    for (const phase of ['impact: routes, events, funnels', 'timeline: bands, alerts, deploys', 'evidence: exemplars, traces, logs']) {
+      expect(stderr).toContain(`periscope review: ${phase}\n`);
+    }
     expect(stderr).toMatch(/Impact \d\d:\d\d:\d\d → \d\d:\d\d:\d\d UTC/);
     expect(stderr).toMatch(/accounts POST \/users: errors \+29\.0 pp/);
+    expect(stderr).toMatch(/(\d+)\/\1 queries answered; wrote .*report\.md/);
     const markdown = await readFile(out, 'utf8');
     for (const heading of ['## Summary', '## Impact', '## Timeline', '### Alerts', '### Deploys', '## Evidence', '## What is missing']) {
       expect(markdown).toContain(heading);

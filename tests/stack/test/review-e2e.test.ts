@@ -3,7 +3,7 @@
  * Express, accounts on Fastify, billing on Nest, the traffic generator walking
  * the signup funnel) runs headless while a real Prometheus scrapes the three
  * services with the repository's rules. Faults open mid-run (accounts answers
- * 40% errors, billing gets 300 ms slower) and close again, so there is a
+ * 40% errors, billing gets 300 ms slower, for 10 s) and close again, so there is a
  * baseline, an incident and a recovery. The built CLI is run as a user would
  * (`node packages/cli/dist/cli.js review ...`) and its report is checked
  * against the times the demo printed when it switched the faults.
@@ -23,10 +23,10 @@ import { repoPath } from './support/repo.js';
 
 const exec = promisify(execFile);
 const SERVICES = ['web', 'accounts', 'billing'] as const;
-const FAULT_AFTER_S = 25;
-const FAULT_WINDOW_S = 12;
+const FAULT_AFTER_S = 20;
+const FAULT_WINDOW_S = 10;
 /** Margin of the review window around the fault window, in seconds. */
-const MARGIN_S = 4;
+const MARGIN_S = 3;
 
 interface Route {
   service: string;

@@ -202,5 +202,12 @@ export async function gatherEvidence(input: EvidenceInput): Promise<ReviewReport
       : [exemplars, tempo, loki].some((s) => s.status === 'partial' || s.status === 'failed')
         ? 'partial'
         : 'ok';
-  return { status, notes: [], routes, exemplars, tempo, loki, links };
+  const byTrace = new Map<string, string[]>();
+  for (const r of routes) {
+    for (const e of r.exemplars.filter((x) => x.kind === 'failing')) {
+      byTrace.set(e.traceId, [...(byTrace.get(e.traceId) ?? []), `${r.service} ${r.method} ${r.route}`]);
+    }
+  }
+  const sharedTraces = [...byTrace].filter(([, names]) => names.length > 1).map(([traceId, names]) => ({ traceId, routes: names }));
+  return { status, notes: [], routes, exemplars, tempo, loki, links, sharedTraces };
 }

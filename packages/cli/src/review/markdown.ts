@@ -191,6 +191,16 @@ export function renderMarkdown(report: ReviewReport): string {
     for (const l of r.links.filter((x) => !x.label.startsWith('trace '))) out.push(`- [${l.label}](${l.url})`);
     out.push('');
   }
+  if (evidence.sharedTraces.length > 0) {
+    out.push(
+      '### Failing requests seen under several routes',
+      '',
+      'The same request failed under each of these routes, so the failure passed through several services; its trace shows which one started it.',
+      '',
+    );
+    for (const t of evidence.sharedTraces) out.push(`- \`${t.traceId}\`: ${t.routes.map(cell).join(', ')}`);
+    out.push('');
+  }
   out.push('### Error log lines per service (Loki)', '');
   if (evidence.loki.status === 'skipped') out.push('Skipped: no `--loki` URL given.', '');
   else if (evidence.loki.errorLines.length === 0) out.push('No error lines counted (or the count could not be read; see above).', '');

@@ -165,6 +165,8 @@ export interface ReviewReport {
     tempo: Section;
     loki: Section & { errorLines: Array<{ service: string; count: number }> };
     links: Array<{ label: string; url: string }>;
+    /** Failing exemplar traces that appear under more than one route: one request failing through several services. */
+    sharedTraces: Array<{ traceId: string; routes: string[] }>;
   };
   /** Charts written beside the report, by route. */
   charts: Array<RouteKey & { file: string }>;
