@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { BOUNDARIES_USAGE, BoundariesUsageError, parseBoundariesArgs, runBoundaries } from './boundaries/index.js';
-import { generateRules, loadConfig } from './rules.js';
 import { parseReviewArgs, REVIEW_USAGE, runReview } from './review/index.js';
+import { generateRules, loadConfig } from './rules.js';
 import { parseTopArgs, runTop, TopUsageError } from './top/index.js';
 
 const USAGE = `Usage:
