@@ -215,6 +215,24 @@ describe('periscope review when backends fail', () => {
     expect(json.impact.status).toBe('failed');
   });
 
+  it('a Prometheus refusing the heavier queries: a partial report with its message for each, exit 0', async () => {
+    // A real limit of a real Prometheus: queries loading more than 2,000 samples fail, the lighter ones answer.
+    const limited = await startBackfilledPrometheus(fixture.openMetrics, { extraArgs: ['--query.max-samples=2000'] });
+    try {
+      const { code, stdout } = await review('--prometheus', limited.url, ...windowArgs(), '--json');
+      expect(code).toBe(0);
+      const json = JSON.parse(stdout) as ReviewReport;
+      expect(json.queries.failed).toBeGreaterThan(0);
+      expect(json.queries.failed).toBeLessThan(json.queries.total);
+      for (const line of json.missing) expect(line).toMatch(/query processing would load too many samples into memory/);
+      expect(json.impact.status).toBe('partial');
+      // The request counts answered: the routes are still there, with what could not be measured left null.
+      expect(json.impact.routes.length).toBe(6);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('a Prometheus without exemplar storage is named as the reason there are no trace IDs', async () => {
     const plain = await startBackfilledPrometheus(fixture.openMetrics, { exemplars: false });
     try {

@@ -7,7 +7,7 @@
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningPrometheus, startPrometheus } from '../../sdk/test/support/prometheus.js';
+import { freePort, type RunningPrometheus, startPrometheus } from '../../sdk/test/support/prometheus.js';
 import { parseReviewArgs } from '../src/review/args.js';
 import { renderMarkdown } from '../src/review/markdown.js';
 import type { ReviewReport } from '../src/review/model.js';
@@ -142,6 +142,19 @@ describe('evidence from exemplars, Tempo and Loki', () => {
     expect(markdown).toContain(`[\`${traceId}\`](${link.url})`);
     expect(markdown).toContain('the time went to **billing** `POST /charges` (1125 ms self)');
     expect(markdown).toContain('the error came from **accounts** `POST /users`: InjectedFaultError: injected fault');
+  });
+
+  it('unreachable Tempo and Loki: their sections failed with the reason, the rest of the report stands', async () => {
+    const [tempoPort, lokiPort] = [await freePort(), await freePort()];
+    const { report: r } = await buildReview(
+      parseReviewArgs(args(['--tempo', `http://127.0.0.1:${tempoPort}`, '--loki', `http://127.0.0.1:${lokiPort}`])),
+    );
+    expect(r.evidence.tempo.status).toBe('failed');
+    expect(r.evidence.tempo.notes[0]).toMatch(/^trace [0-9a-f]{32}: connection refused$/);
+    expect(r.evidence.loki.status).toBe('failed');
+    expect(r.evidence.loki.notes).toContain('error line counts: connection refused');
+    expect(r.evidence.exemplars.status).toBe('ok');
+    expect(r.impact.routes.length).toBeGreaterThan(0);
   });
 
   it('a trace Tempo does not have and a failing Loki range query: a partial report naming both, exit 0', async () => {

@@ -173,10 +173,14 @@ export interface BackfilledPrometheus {
 
 /**
  * Backfills `openMetrics` with promtool and starts Prometheus on the result
- * (exemplar storage on unless `exemplars: false`). No scrape targets: the data
+ * (exemplar storage on unless `exemplars: false`; `extraArgs` such as
+ * `--query.max-samples=...` are added to its command line). No scrape targets: the data
  * is all there is.
  */
-export async function startBackfilledPrometheus(openMetrics: string, options: { exemplars?: boolean } = {}): Promise<BackfilledPrometheus> {
+export async function startBackfilledPrometheus(
+  openMetrics: string,
+  options: { exemplars?: boolean; extraArgs?: readonly string[] } = {},
+): Promise<BackfilledPrometheus> {
   const dir = await mkdtemp(join(tmpdir(), 'periscope-review-'));
   const data = join(dir, 'data');
   await writeFile(join(dir, 'incident.om'), openMetrics);
@@ -192,6 +196,7 @@ export async function startBackfilledPrometheus(openMetrics: string, options: { 
       `--storage.tsdb.path=${data}`,
       `--web.listen-address=127.0.0.1:${port}`,
       ...(options.exemplars === false ? [] : ['--enable-feature=exemplar-storage']),
+      ...(options.extraArgs ?? []),
       '--log.level=warn',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
