@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { PeriscopeError } from '@periscope/sdk';
 import { BOUNDARIES_USAGE, BoundariesUsageError, parseBoundariesArgs, runBoundaries } from './boundaries/index.js';
 import { parseReviewArgs, REVIEW_USAGE, runReview } from './review/index.js';
 import { generateRules, loadConfig } from './rules.js';
@@ -60,7 +61,13 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`periscope review: ${(error as Error).message}\n\n${USAGE}`);
       return 2;
     }
-    return runReview(options);
+    try {
+      return await runReview(options);
+    } catch (error) {
+      if (!(error instanceof PeriscopeError)) throw error;
+      process.stderr.write(`periscope review: ${error.message}\n`);
+      return 2;
+    }
   }
   if (command === 'boundaries') {
     try {

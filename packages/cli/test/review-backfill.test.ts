@@ -180,6 +180,12 @@ describe('periscope review against a backfilled Prometheus', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/PERISCOPE_INVALID_OPTION: --to: .* is not after --from/);
   });
+
+  it('a --config that cannot be loaded: a usage error naming --config, exit 2', async () => {
+    const { code, stderr } = await review('--prometheus', prometheus.url, ...windowArgs(), '--config', join(dir, 'missing.mjs'));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^periscope review: PERISCOPE_INVALID_OPTION: --config: .*missing\.mjs/m);
+  });
 });
 
 describe('periscope review when backends fail', () => {

@@ -131,6 +131,7 @@ export interface Section {
   notes: string[];
 }
 
+/** The whole review: what `periscope review --json` prints (times are Unix seconds). */
 export interface ReviewReport {
   generatedAt: string;
   window: { from: number; to: number; seconds: number };

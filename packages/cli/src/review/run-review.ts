@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { PeriscopeError } from '@periscope/sdk';
 import { loadConfig } from '../rules.js';
 import type { ReviewOptions } from './args.js';
 import { routeCharts } from './charts.js';
@@ -66,7 +67,11 @@ function summary(report: ReviewReport, out: string | undefined): string {
   return `${lines.join('\n')}`;
 }
 
-/** Queries every backend and assembles the review; never throws for a backend failure. */
+/**
+ * Queries every backend and assembles the review; never throws for a backend
+ * failure (only for an unreadable `--config`, as a `PeriscopeError`). Also
+ * returns the per-step series behind the timeline, for the charts.
+ */
 export async function buildReview(
   options: ReviewOptions,
   onQuery: (record: QueryRecord) => void = () => {},
@@ -120,7 +125,11 @@ export async function buildReview(
   let funnels: Record<string, readonly string[]> = {};
   const impactNotes: string[] = [];
   if (options.config) {
-    funnels = (await loadConfig(options.config)).funnels ?? {};
+    try {
+      funnels = (await loadConfig(options.config)).funnels ?? {};
+    } catch (error) {
+      throw new PeriscopeError('PERISCOPE_INVALID_OPTION', `--config: ${(error as Error).message}`);
+    }
   } else {
     const found = await discoverFunnels(client, to, seconds);
     funnels = found.funnels;
