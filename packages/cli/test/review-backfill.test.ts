@@ -243,6 +243,23 @@ describe('periscope review when backends fail', () => {
     expect(json.impact.status).toBe('failed');
   });
 
+  it('a Prometheus that never answers: each call gives up after --timeout, exit 1', async () => {
+    // A stand-in that accepts connections and never responds (a hung server or a black-holing proxy).
+    const hung = createServer(() => {});
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+      const { code, stdout } = await reviewHere('--prometheus', url, '--from', 'now-30m', '--timeout', '300ms', '--json');
+      expect(code).toBe(1);
+      const json = JSON.parse(stdout) as ReviewReport;
+      expect(json.missing[0]).toBe('prometheus scrape interval: timed out after 0.3 s');
+      expect(json.missing.slice(1).every((m) => m.endsWith('not queried: Prometheus unreachable (timed out after 0.3 s)'))).toBe(true);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((resolve) => hung.close(resolve));
+    }
+  });
+
   it('a Prometheus refusing the heavier queries: a partial report with its message for each, exit 0', async () => {
     // A real limit of a real Prometheus: queries loading more than 2,000 samples fail, the lighter ones answer.
     const limited = await startBackfilledPrometheus(fixture.openMetrics, { extraArgs: ['--query.max-samples=2000'] });
