@@ -26,8 +26,7 @@ const edgeErrorRatio = (window: string) => `(${edgeRate(ERRORS, window)} or ${ed
 const asEdge = (expr: string) =>
   `label_join(label_join(label_join(${expr}, "source", "", "from_module"), "target", "", "to_module"), "id", "->", "from_module", "to_module")`;
 /** Time spent in each called module (seconds per second), as a node `id`. */
-const nodeTime = (window: string) =>
-  `sum by (id) (label_join(sum by (to_module) (rate(${SECONDS}[${window}])), "id", "", "to_module"))`;
+const nodeTime = (window: string) => `sum by (id) (label_join(sum by (to_module) (rate(${SECONDS}[${window}])), "id", "", "to_module"))`;
 /** Every module seen as a node: callees with their time, callers (entry points like http) with 0. */
 const nodes = (window: string) =>
   `${nodeTime(window)} or sum by (id) (label_join(sum by (from_module) (rate(${CALLS}[${window}])), "id", "", "from_module")) * 0`;
