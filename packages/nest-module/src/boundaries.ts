@@ -81,7 +81,12 @@ export class PeriscopeBoundaries {
           // APP_INTERCEPTOR, APP_GUARD...: enhancers Nest calls itself, on every request.
           if (typeof token === 'string' && token.startsWith('APP_')) continue;
           if (wrapper.metatype === module.metatype || !isClassInstance(wrapper)) continue;
-          count += this.#wrapInstance(wrapper.instance as object, name, boundary);
+          try {
+            count += this.#wrapInstance(wrapper.instance as object, name, boundary);
+          } catch (error) {
+            // A frozen or proxied instance: left as it is, the others are still wrapped.
+            this.options.telemetry.http.reportInternalError('nest.boundaries.wrap', error);
+          }
         }
       }
     } catch (error) {
