@@ -75,6 +75,12 @@ class IdPool {
 
 const ids = new IdPool();
 
+/** Shared, frozen empties: most spans have no events or links, so they allocate none. */
+const NO_EVENTS = Object.freeze([]) as unknown as TimedEvent[];
+const NO_LINKS = Object.freeze([]) as unknown as Link[];
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+
 const isPrimitive = (value: unknown): boolean => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 
 /** OpenTelemetry's rule for attribute values: a primitive or a homogeneous array of them (nulls allowed). */
@@ -125,7 +131,7 @@ export class LightSpan implements Span, ReadableSpan {
   attributes: Attributes;
   links: Link[];
   events: TimedEvent[];
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  status: SpanStatus = UNSET;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
   droppedLinksCount = 0;
@@ -166,8 +172,8 @@ export class LightSpan implements Span, ReadableSpan {
       this.droppedAttributesCount = this.#attributeCount - ATTRIBUTE_COUNT_LIMIT;
       this.#attributeCount = ATTRIBUTE_COUNT_LIMIT;
     }
-    this.events = [];
-    this.links = [];
+    this.events = NO_EVENTS;
+    this.links = NO_LINKS;
     for (const link of links) this.addLink(link);
   }
 
@@ -199,6 +205,7 @@ export class LightSpan implements Span, ReadableSpan {
     if (isTimeInput(attributesOrTime)) {
       if (!isTimeInput(time)) time = attributesOrTime;
     } else attributes = attributesOrTime;
+    if (this.events === NO_EVENTS) this.events = [];
     if (this.events.length >= EVENT_COUNT_LIMIT) {
       this.events.shift();
       this.droppedEventsCount++;
@@ -209,6 +216,7 @@ export class LightSpan implements Span, ReadableSpan {
 
   addLink(link: Link): this {
     if (this.#ended) return this;
+    if (this.links === NO_LINKS) this.links = [];
     if (this.links.length >= LINK_COUNT_LIMIT) {
       this.links.shift();
       this.droppedLinksCount++;
@@ -246,9 +254,9 @@ export class LightSpan implements Span, ReadableSpan {
     if (encodeOnEnd && (this.#spanContext.traceFlags & TraceFlags.SAMPLED) !== 0) {
       this.encoded = encodeOnEnd(this);
       // What the export queue holds from here on is the encoded bytes.
-      this.attributes = {};
-      this.events = [];
-      this.links = [];
+      this.attributes = NO_ATTRIBUTES;
+      this.events = NO_EVENTS;
+      this.links = NO_LINKS;
     }
     processor.onEnd(this);
   }

@@ -70,12 +70,20 @@ class Writer {
     this.pos += 4;
   }
 
-  /** Epoch milliseconds as fixed64 nanoseconds. */
+  /** Epoch milliseconds as fixed64 nanoseconds, in two 32-bit halves (exact, and no BigInt per timestamp). */
   fixed64Nanos(ms: number): void {
     this.ensure(8);
-    const whole = Math.floor(ms);
-    const nanos = BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
-    this.buf.writeBigUInt64LE(nanos, this.pos);
+    const seconds = Math.floor(ms / 1000);
+    const remainder = Math.min(999_999_999, Math.max(0, Math.round((ms - seconds * 1000) * 1e6)));
+    // seconds * 1e9 + remainder, with seconds split at 16 bits so every partial product stays below 2^53.
+    const low = (seconds % 0x10000) * 1e9 + remainder;
+    const high = Math.floor(seconds / 0x10000) * 1e9; // to be shifted left by 16 bits
+    let lo32 = (low % 0x100000000) + (high % 0x10000) * 0x10000;
+    const carry = Math.floor(lo32 / 0x100000000);
+    lo32 %= 0x100000000;
+    const hi32 = Math.floor(low / 0x100000000) + Math.floor(high / 0x10000) + carry;
+    this.buf.writeUInt32LE(lo32, this.pos);
+    this.buf.writeUInt32LE(hi32 >>> 0, this.pos + 4);
     this.pos += 8;
   }
 
