@@ -52,7 +52,13 @@ describe('the log line writer', () => {
     const pipe = fifo();
     const fd = pipe.writeFd();
     let dropped = 0;
-    const writer = new LineWriter({ fd, maxPendingChars: 16 * 1024 * 1024, onDrop: (n) => void (dropped += n) });
+    const writer = new LineWriter({
+      fd,
+      maxPendingChars: 16 * 1024 * 1024,
+      onDrop: (n) => {
+        dropped += n;
+      },
+    });
     const reading = readAll(pipe.readFd, (text) => text.split('\n').length > 20_000);
     for (let i = 0; i < 20_000; i++) writer.write(line(i));
     const text = await reading;
@@ -69,7 +75,13 @@ describe('the log line writer', () => {
     const fd = pipe.writeFd();
     let dropped = 0;
     const bound = 100_000;
-    const writer = new LineWriter({ fd, maxPendingChars: bound, onDrop: (n) => void (dropped += n) });
+    const writer = new LineWriter({
+      fd,
+      maxPendingChars: bound,
+      onDrop: (n) => {
+        dropped += n;
+      },
+    });
     let accepted = 0;
     const offered = 20_000; // about 1.2 MB: far beyond the pipe (64 kB) plus the bound
     for (let i = 0; i < offered; i++) {
