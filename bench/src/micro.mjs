@@ -12,6 +12,7 @@ import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { checkInboundId, createTelemetry, defineEvents } from '@periscope/sdk';
 import pino from 'pino';
 import { Histogram, Registry } from 'prom-client';
+import { boundaryCases } from './micro-boundary.mjs';
 
 const RUNS = 7;
 const sink = { write() {} };
@@ -71,6 +72,8 @@ const cases = [
   ['correlation-ID check (checkInboundId, 36 chars)', 2_000_000, () => checkInboundId('3f1c7a2e-9b1d-4c8e-a7f2-1d2c3b4a5e6f', 128)],
   ['traceparent extract (W3C propagator)', 500_000, () => propagation.extract(ROOT_CONTEXT, traceparent, getter)],
   ['span start + end (sampled, no exporter)', 200_000, () => telemetry.tracer.startSpan('op', undefined, context.active()).end()],
+  // Module boundaries: [name, n, setup() => fn, { async }].
+  ...boundaryCases.map(([name, n, setup, kind]) => [name, n, undefined, { setup, ...kind }]),
 ];
 
 function time(fn, n) {
@@ -81,11 +84,21 @@ function time(fn, n) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/** Awaits each call before the next: the cost of one call plus its settlement. */
+async function timeAsync(fn, n) {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await fn();
+  return Number(process.hrtime.bigint() - start) / n;
+}
+
 /** Runs case `index` here and returns its row. */
 async function runCase(index) {
-  const [name, n, fn] = cases[index];
-  time(fn, Math.ceil(n / 5));
-  const runs = Array.from({ length: RUNS }, () => time(fn, n));
+  const [name, n, plain, kind] = cases[index];
+  const fn = kind?.setup ? await kind.setup() : plain;
+  const timer = kind?.async ? timeAsync : async (f, count) => time(f, count);
+  await timer(fn, Math.ceil(n / 5));
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await timer(fn, n));
   await Promise.all([telemetry.shutdown(), quiet.shutdown()]);
   return { name, ns: median(runs), min: Math.min(...runs), max: Math.max(...runs) };
 }

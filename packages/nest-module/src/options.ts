@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency } from '@nestjs/common';
 import { assertTelemetry, PeriscopeError, type Telemetry } from '@periscope/sdk';
+import { type BoundariesOptions, validateBoundaries } from './boundaries.js';
 
 /** Options of {@link PeriscopeModule.forRoot}, also what the `forRootAsync` factory returns. */
 export interface PeriscopeModuleOptions {
@@ -14,6 +15,13 @@ export interface PeriscopeModuleOptions {
    * @default observe every request
    */
   ignore?: (request: IncomingMessage) => boolean;
+  /**
+   * Module boundaries of a modular monolith: `{ auto: true }` records calls
+   * from one Nest module into another's controllers and providers, with no
+   * code change (see docs/boundaries.md).
+   * @default off
+   */
+  boundaries?: BoundariesOptions;
 }
 
 /** Options of {@link PeriscopeModule.forRootAsync}: a factory resolved by Nest's injector. */
@@ -32,6 +40,7 @@ export function validateOptions(options: unknown, where: string): PeriscopeModul
   if (ignore !== undefined && typeof ignore !== 'function') {
     throw new PeriscopeError('PERISCOPE_INVALID_OPTION', `${where}: ignore must be a function, got ${describe(ignore)}`);
   }
+  validateBoundaries((options as PeriscopeModuleOptions).boundaries, where);
   return options as PeriscopeModuleOptions;
 }
 

@@ -1,5 +1,6 @@
-import { type DynamicModule, Global, Inject, Module, type NestModule, type Provider } from '@nestjs/common';
+import { type DynamicModule, Global, Inject, Module, type NestModule, type OnModuleInit, type Provider } from '@nestjs/common';
 import { APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core';
+import { PeriscopeBoundaries } from './boundaries.js';
 import { PeriscopeErrorInterceptor } from './error.interceptor.js';
 import { type HttpAdapterLike, PeriscopeHttpHook } from './http-hook.js';
 import { PeriscopeLogger } from './logger.service.js';
@@ -14,6 +15,7 @@ const sharedProviders: Provider[] = [
   },
   PeriscopeHttpHook,
   PeriscopeLogger,
+  PeriscopeBoundaries,
   { provide: APP_INTERCEPTOR, useClass: PeriscopeErrorInterceptor },
 ];
 
@@ -36,10 +38,11 @@ const exported = [PERISCOPE_TELEMETRY, PeriscopeLogger];
  */
 @Global()
 @Module({})
-export class PeriscopeModule implements NestModule {
+export class PeriscopeModule implements NestModule, OnModuleInit {
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Inject(PeriscopeHttpHook) private readonly hook: PeriscopeHttpHook,
+    @Inject(PeriscopeBoundaries) private readonly boundaries: PeriscopeBoundaries,
   ) {}
 
   /**
@@ -85,5 +88,12 @@ export class PeriscopeModule implements NestModule {
    */
   configure(): void {
     this.hook.attach(this.adapterHost.httpAdapter as HttpAdapterLike | undefined);
+    // Before Nest binds routes to the controllers' methods, so the routes call the wrappers.
+    this.boundaries.install();
+  }
+
+  /** Application contexts without HTTP never call `configure()`: boundaries are installed here then. */
+  onModuleInit(): void {
+    this.boundaries.install();
   }
 }

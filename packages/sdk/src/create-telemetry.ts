@@ -8,12 +8,14 @@ import { createOtelTracing, createPropagator, ensureContextManager, type OtelTra
 import { installNodeHttpPropagation } from './adapters/outbound-node-http.js';
 import { installUndiciPropagation } from './adapters/outbound-undici.js';
 import { createPinoLogging } from './adapters/pino-logger.js';
+import { PromBoundaryMetrics } from './adapters/prom-boundary-metrics.js';
 import { noopEventMetrics, PromEventMetrics } from './adapters/prom-event-metrics.js';
 import { noopHttpMetrics, noopSelfTelemetry, PromHttpMetrics, PromSelfTelemetry } from './adapters/prom-metrics.js';
 import { createRegistry, type MetricsRegistry } from './adapters/registry.js';
 import { registerBuildInfo, registerRuntimeMetrics } from './adapters/runtime-metrics.js';
 import type { TelemetryOptions } from './config/options.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve-config.js';
+import { type Boundary, BoundaryRecorder, noopBoundaryMetrics } from './core/boundary.js';
 import { EventTracker } from './core/business-events.js';
 import { CardinalityGuard } from './core/cardinality.js';
 import { ClientInstrumentation } from './core/client-observation.js';
@@ -55,6 +57,16 @@ export interface Telemetry<C extends EventCatalog = EventCatalog> {
    * and counted in `periscope_events_rejected_total{reason}`. Never throws.
    */
   track<N extends keyof C & string>(name: N, ...properties: TrackArguments<C[N]>): void;
+  /**
+   * A module of this process (modular monolith): `boundary('billing').run('charge', fn)`
+   * or `@billing.operation()` records the call into `billing` from the module
+   * the code runs in (or `http` straight from a request handler, `none`
+   * elsewhere): an INTERNAL span `billing.charge`,
+   * `module_calls_total{from_module, to_module, operation, outcome}` and
+   * `module_call_duration_seconds{from_module, to_module}`. See docs/boundaries.md.
+   * @throws PeriscopeError `PERISCOPE_INVALID_BOUNDARY` when `module` is empty or not a string.
+   */
+  boundary(module: string): Boundary;
   /** Sets the user of the current request; later log lines carry `user_id`. No-op outside a request. */
   setUser(userId: string): void;
   /** Correlation fields of the code running now (`trace_id`, `correlation_id`...), empty outside a request. */
@@ -141,6 +153,23 @@ export function createTelemetry<const C extends EventCatalog = {}>(options: Tele
     redactKeys: redactionKeys(config.logs.redact),
   });
 
+  // The boundary metrics are registered on first use, so services without boundaries expose no empty families.
+  let boundaryMetrics: PromBoundaryMetrics | undefined;
+  const boundaries = new BoundaryRecorder({
+    tracer: tracing.tracer,
+    metrics: metricsOn
+      ? {
+          callFinished: (labels, seconds) => {
+            boundaryMetrics ??= new PromBoundaryMetrics(registry, cardinality);
+            boundaryMetrics.callFinished(labels, seconds);
+          },
+        }
+      : noopBoundaryMetrics,
+    self,
+    guard,
+    enabled: !config.disabled,
+  });
+
   const render = (format: ExpositionFormat = 'openmetrics') => renderMetrics(registry, format);
   const metricsHandler = createMetricsHandler(render, (error) => guard.report('metrics.render', error));
   let server: MetricsServer | undefined;
@@ -184,6 +213,7 @@ export function createTelemetry<const C extends EventCatalog = {}>(options: Tele
     metricsUrl,
     metrics: render,
     track: (name: string, properties?: unknown) => events.track(name, properties),
+    boundary: (module: string) => boundaries.boundary(module),
     setUser(userId: string) {
       guard.run(
         'setUser',

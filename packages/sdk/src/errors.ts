@@ -4,7 +4,8 @@ export type PeriscopeErrorCode =
   | 'PERISCOPE_INVALID_ENV'
   | 'PERISCOPE_INVALID_EVENT'
   | 'PERISCOPE_MISSING_TELEMETRY'
-  | 'PERISCOPE_ALREADY_REGISTERED';
+  | 'PERISCOPE_ALREADY_REGISTERED'
+  | 'PERISCOPE_INVALID_BOUNDARY';
 
 /**
  * The one error type Periscope throws, and only at start-up (bad options or

@@ -7,6 +7,7 @@ export type { ExpositionFormat } from './adapters/exposition.js';
 export type { MetricsHandler } from './adapters/metrics-server.js';
 export type { NodeHttpOptions } from './adapters/node-http.js';
 export { observeNodeRequest, observeRequestListener } from './adapters/node-http.js';
+export { BOUNDARY_DURATION_BUCKETS } from './adapters/prom-boundary-metrics.js';
 export type {
   CorrelationOptions,
   EventBufferOptions,
@@ -21,6 +22,22 @@ export type {
   TraceOptions,
 } from './config/options.js';
 export { DEFAULT_DURATION_BUCKETS, DEFAULT_REDACT_PATHS } from './config/resolve-config.js';
+export type {
+  Boundary,
+  BoundaryCallLabels,
+  BoundaryMethodDecorator,
+  BoundaryMetricsPort,
+  BoundaryOutcome,
+  LegacyMethodDecorator,
+} from './core/boundary.js';
+export {
+  callingModule,
+  currentModule,
+  FROM_HTTP,
+  FROM_NONE,
+  METRIC_MODULE_CALL_DURATION,
+  METRIC_MODULE_CALLS,
+} from './core/boundary.js';
 export type { EventMetricsPort, EventRejection, EventSeries } from './core/business-events.js';
 export { OTHER_VALUE } from './core/business-events.js';
 export { OVERFLOW_VALUE } from './core/cardinality.js';

@@ -175,6 +175,25 @@ describe('bounded batch span processor', () => {
     expect(receiver.spans).toHaveLength(0);
   });
 
+  it('a shutdown that reaches its deadline counts the queued spans and the batch in flight as dropped (shutdown), once', async () => {
+    const receiver = await startReceiver({ kind: 'blackhole' });
+    const { telemetry } = startTelemetry(receiver, { maxQueueSize: 50, maxExportBatchSize: 10, exportTimeoutMillis: 1200 });
+    const sent = endSpans(telemetry, 30);
+    // One batch of 10 is held by the black hole; 20 wait in the queue.
+    await receiver.waitForRequests(1);
+    const before = await accounts(telemetry);
+    // The deadline (1 s) comes before the export's own timeout (1.2 s, and the processor's backstop at 2.2 s).
+    await telemetry.shutdown();
+    const after = await accounts(telemetry);
+    expect(before).toMatchObject({ exported: 0, droppedTotal: 0 });
+    expect(after).toMatchObject({ exported: 0, shutdown: 30, exportFailed: 0, queueFull: 0 });
+    // The abandoned export times out later (both timeouts are past within 2 s): it must not be counted a second time.
+    await sleep(2000);
+    const later = await accounts(telemetry);
+    expect(later).toMatchObject({ exported: 0, shutdown: 30, exportFailed: 0 });
+    expect(later.droppedTotal).toBe(sent);
+  });
+
   it('across healthy, failing, refused and overflowing phases, spans sent == exported + dropped, reason by reason', async () => {
     const receiver = await startReceiver({ kind: 'healthy' });
     const { telemetry } = startTelemetry(receiver, { maxQueueSize: 8, maxExportBatchSize: 4 });

@@ -19,9 +19,9 @@ describe('dashboards as code', () => {
     }
   });
 
-  it('are four dashboards with distinct UIDs, each with panels', async () => {
+  it('are five dashboards with distinct UIDs, each with panels', async () => {
     const boards = await Promise.all(DASHBOARD_FILES.map((file) => readJson<Board>(`observability/grafana/dashboards/${file}`)));
-    expect(new Set(boards.map((board) => board.uid)).size).toBe(4);
+    expect(new Set(boards.map((board) => board.uid)).size).toBe(5);
     for (const board of boards) expect(board.panels.filter((panel) => panel.type !== 'row').length, board.title).toBeGreaterThan(3);
   });
 
@@ -40,5 +40,22 @@ describe('dashboards as code', () => {
     expect(exprs.some((expr) => expr.includes('periscope:funnel_conversion:ratio5m'))).toBe(true);
     expect(exprs.some((expr) => expr.includes('offset 1w'))).toBe(true);
     expect(exprs.some((expr) => expr.includes('business_event_value_total'))).toBe(true);
+  });
+
+  it('the boundaries dashboard has the module node graph, the hottest boundaries and the extraction candidates', async () => {
+    type Panel = Board['panels'][number] & { transformations?: Array<{ id: string; options: unknown }> };
+    const board = await readJson<Board>('observability/grafana/dashboards/periscope-boundaries.json');
+    const byTitle = new Map((board.panels as Panel[]).map((panel) => [panel.title, panel]));
+    const nodeGraph = byTitle.get('Module graph');
+    expect(nodeGraph?.type).toBe('nodeGraph');
+    const exprs = nodeGraph?.targets?.map((target) => target.expr ?? '') ?? [];
+    // Edges carry the labels Grafana's node graph reads: id, source, target.
+    expect(exprs.filter((expr) => expr.startsWith('label_join(label_join(label_join('))).toHaveLength(3);
+    const organize = nodeGraph?.transformations?.find((t) => t.id === 'organize')?.options as { renameByName: Record<string, string> };
+    expect(Object.values(organize.renameByName).sort()).toEqual(['color', 'mainstat', 'mainstat', 'nodeRadius', 'secondarystat']);
+    expect(byTitle.get('Hottest boundaries')?.type).toBe('table');
+    const candidates = byTitle.get('Extraction candidates');
+    expect(candidates?.type).toBe('table');
+    expect(candidates?.targets?.map((target) => target.expr).join('\n')).toContain('count by (to_module)');
   });
 });

@@ -27,6 +27,8 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
   #queue: ReadableSpan[] = [];
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
+  /** The batch being exported; cleared when its result is counted, or when `abandon()` counts it. */
+  #inFlightBatch: ReadableSpan[] | undefined;
   #shutDown = false;
   #abandoned = false;
 
@@ -69,17 +71,22 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
   }
 
   /**
-   * Gives up on what is still queued (counted as dropped, reason `shutdown`)
-   * and stops scheduling exports: called when `shutdown()` reaches its
-   * deadline, so nothing keeps exporting behind the app's back afterwards.
-   * Only the batch already in flight may still complete.
+   * Gives up on what is still queued and on the batch in flight (all counted
+   * as dropped, reason `shutdown`) and stops scheduling exports: called when
+   * `shutdown()` reaches its deadline, so nothing keeps exporting behind the
+   * app's back afterwards. The process usually exits right after, before the
+   * batch in flight could time out: counting it now is what keeps every span
+   * accounted for. Should that export still complete, its result is ignored
+   * (the spans were counted once, as given up).
    */
   abandon(): void {
     this.#shutDown = true;
     this.#abandoned = true;
     clearTimeout(this.#timer);
-    if (this.#queue.length > 0) this.#self.spansDropped('shutdown', this.#queue.length);
+    const given = this.#queue.length + (this.#inFlightBatch?.length ?? 0);
+    if (given > 0) this.#self.spansDropped('shutdown', given);
     this.#queue = [];
+    this.#inFlightBatch = undefined;
   }
 
   /** Spans waiting for export; for tests and self-metrics. */
@@ -112,12 +119,19 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
   }
 
   #send(batch: ReadableSpan[]): Promise<void> {
+    this.#inFlightBatch = batch;
     return new Promise<void>((resolve) => {
       let settled = false;
       const settle = (ok: boolean): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timeout);
+        // Already counted by abandon().
+        if (this.#inFlightBatch !== batch) {
+          resolve();
+          return;
+        }
+        this.#inFlightBatch = undefined;
         if (ok) this.#self.spansExported(batch.length);
         else {
           this.#self.exportFailed('traces');

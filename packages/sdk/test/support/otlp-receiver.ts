@@ -279,7 +279,8 @@ interface OtlpTraceRequest {
   }[];
 }
 
-function decodeBody(raw: Buffer, contentType: string, contentEncoding: string | undefined): ReceivedSpan[] {
+/** Decodes one OTLP/HTTP trace request body (protobuf or JSON, gzip or not) into its spans; throws on a malformed body. */
+export function decodeBody(raw: Buffer, contentType: string, contentEncoding: string | undefined): ReceivedSpan[] {
   const body = contentEncoding?.toLowerCase() === 'gzip' ? gunzipSync(raw) : raw;
   if (contentType === 'application/x-protobuf') {
     const message = ExportTraceServiceRequest.decode(body);

@@ -1,4 +1,5 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { boundariesDashboard } from './boundaries.js';
 import { businessDashboard } from './business.js';
 import { redDashboard } from './red.js';
 import { runtimeDashboard } from './runtime.js';
@@ -13,6 +14,7 @@ export function buildDashboards(): Record<string, dashboard.Dashboard> {
     'periscope-business.json': businessDashboard(),
     'periscope-runtime.json': runtimeDashboard(),
     'periscope-slo.json': sloDashboard(),
+    'periscope-boundaries.json': boundariesDashboard(),
   };
 }
 

@@ -37,4 +37,10 @@ export function run(command: string, args: string[], options: { cwd?: string; en
 
 export const COMPOSE_FILES = ['docker-compose.observability.yml', 'docker-compose.scale.yml'] as const;
 export const RULE_FILES = ['observability/prometheus/rules/slo.yml', 'observability/prometheus/rules/funnels.yml'] as const;
-export const DASHBOARD_FILES = ['periscope-red.json', 'periscope-business.json', 'periscope-runtime.json', 'periscope-slo.json'] as const;
+export const DASHBOARD_FILES = [
+  'periscope-red.json',
+  'periscope-business.json',
+  'periscope-runtime.json',
+  'periscope-slo.json',
+  'periscope-boundaries.json',
+] as const;
