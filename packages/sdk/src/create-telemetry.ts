@@ -127,7 +127,7 @@ export function createTelemetry<const C extends EventCatalog = {}>(options: Tele
     propagator: tracing.propagator,
     metrics: httpMetrics,
     logger: logging.logger,
-    accessLogger: logging.accessLogger,
+    accessLogger: logging.ownLines,
     self,
     guard,
     correlationHeader: config.correlation.header,
@@ -145,7 +145,7 @@ export function createTelemetry<const C extends EventCatalog = {}>(options: Tele
       metricsOn && Object.keys(config.events.catalog).length > 0 ? new PromEventMetrics(registry, config.events.catalog) : noopEventMetrics,
     // Event properties are primitives already redacted by key here, so their lines skip the
     // log-wide redaction walk unless a rule or a user redactor could still change them.
-    logger: eventLinesNeedRedactionWalk(config) ? logging.logger : logging.accessLogger,
+    logger: eventLinesNeedRedactionWalk(config) ? logging.logger : logging.ownLines,
     self,
     guard,
     cardinality,
