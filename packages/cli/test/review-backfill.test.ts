@@ -11,13 +11,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../sdk/test/support/prometheus.js';
 import { parseReviewArgs } from '../src/review/args.js';
 import type { ReviewReport } from '../src/review/model.js';
-import { buildReview } from '../src/review/run-review.js';
+import { buildReview, runReview } from '../src/review/run-review.js';
 import { type BackfilledPrometheus, type Fixture, incidentFixture, SCRAPE, startBackfilledPrometheus } from './support/review-backfill.js';
 
 const exec = promisify(execFile);
@@ -28,6 +29,20 @@ const review = (...args: string[]) =>
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );
+
+/** The same command in this process (no Node start-up per call), with stdout and stderr collected. */
+async function reviewHere(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const streams = { stdout: '', stderr: '' };
+  const sink = (key: 'stdout' | 'stderr') =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        streams[key] += String(chunk);
+        done();
+      },
+    });
+  const code = await runReview(parseReviewArgs(args), { stdout: sink('stdout'), stderr: sink('stderr') });
+  return { code, ...streams };
+}
 
 let fixture: Fixture;
 let prometheus: BackfilledPrometheus;
@@ -149,7 +164,7 @@ describe('periscope review against a backfilled Prometheus', () => {
   });
 
   it('--json prints the report as JSON on stdout, --service narrows it to one service', async () => {
-    const { code, stdout } = await review('--prometheus', prometheus.url, ...windowArgs(), '--service', 'billing', '--json');
+    const { code, stdout } = await reviewHere('--prometheus', prometheus.url, ...windowArgs(), '--service', 'billing', '--json');
     expect(code).toBe(0);
     const json = JSON.parse(stdout) as ReviewReport;
     expect(new Set(json.impact.routes.map((r) => r.service))).toEqual(new Set(['billing']));
@@ -158,7 +173,7 @@ describe('periscope review against a backfilled Prometheus', () => {
   });
 
   it('--baseline 1d: no data a day earlier gives a partial report that says so, exit 0', async () => {
-    const { code, stdout } = await review('--prometheus', prometheus.url, ...windowArgs(), '--baseline', '1d', '--json');
+    const { code, stdout } = await reviewHere('--prometheus', prometheus.url, ...windowArgs(), '--baseline', '1d', '--json');
     expect(code).toBe(0);
     const json = JSON.parse(stdout) as ReviewReport;
     expect(json.impact.status).toBe('partial');
@@ -168,7 +183,14 @@ describe('periscope review against a backfilled Prometheus', () => {
 
   it('a window with no data: a report that says so, exit 0', async () => {
     const before = fixture.times.start - 7200;
-    const { code, stdout, stderr } = await review('--prometheus', prometheus.url, '--from', String(before), '--to', String(before + 600));
+    const { code, stdout, stderr } = await reviewHere(
+      '--prometheus',
+      prometheus.url,
+      '--from',
+      String(before),
+      '--to',
+      String(before + 600),
+    );
     expect(code).toBe(0);
     expect(stdout).toContain('no requests in the window');
     expect(stdout).toContain('No requests were measured in either window.');
@@ -213,7 +235,7 @@ describe('periscope review when backends fail', () => {
 
   it('a Prometheus answering errors: each failure named with the backend message, exit 1', async () => {
     const url = `http://127.0.0.1:${(failing.address() as AddressInfo).port}`;
-    const { code, stdout } = await review('--prometheus', url, '--from', 'now-30m', '--json');
+    const { code, stdout } = await reviewHere('--prometheus', url, '--from', 'now-30m', '--json');
     expect(code).toBe(1);
     const json = JSON.parse(stdout) as ReviewReport;
     expect(json.queries.failed).toBe(json.queries.total);
@@ -221,11 +243,28 @@ describe('periscope review when backends fail', () => {
     expect(json.impact.status).toBe('failed');
   });
 
+  it('a Prometheus that never answers: each call gives up after --timeout, exit 1', async () => {
+    // A stand-in that accepts connections and never responds (a hung server or a black-holing proxy).
+    const hung = createServer(() => {});
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+      const { code, stdout } = await reviewHere('--prometheus', url, '--from', 'now-30m', '--timeout', '300ms', '--json');
+      expect(code).toBe(1);
+      const json = JSON.parse(stdout) as ReviewReport;
+      expect(json.missing[0]).toBe('prometheus scrape interval: timed out after 0.3 s');
+      expect(json.missing.slice(1).every((m) => m.endsWith('not queried: Prometheus unreachable (timed out after 0.3 s)'))).toBe(true);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((resolve) => hung.close(resolve));
+    }
+  });
+
   it('a Prometheus refusing the heavier queries: a partial report with its message for each, exit 0', async () => {
     // A real limit of a real Prometheus: queries loading more than 2,000 samples fail, the lighter ones answer.
     const limited = await startBackfilledPrometheus(fixture.openMetrics, { extraArgs: ['--query.max-samples=2000'] });
     try {
-      const { code, stdout } = await review('--prometheus', limited.url, ...windowArgs(), '--json');
+      const { code, stdout } = await reviewHere('--prometheus', limited.url, ...windowArgs(), '--json');
       expect(code).toBe(0);
       const json = JSON.parse(stdout) as ReviewReport;
       expect(json.queries.failed).toBeGreaterThan(0);

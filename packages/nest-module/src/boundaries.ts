@@ -1,23 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
-import { type Boundary, currentModule, PeriscopeError } from '@periscope/sdk';
+import { type Boundary, currentModule } from '@periscope/sdk';
 import type { PeriscopeModuleOptions } from './options.js';
 import { PERISCOPE_MODULE_OPTIONS } from './tokens.js';
-
-/** `boundaries` option of {@link PeriscopeModule.forRoot}. */
-export interface BoundariesOptions {
-  /**
-   * Treat every Nest module as a module boundary, with no code change: calls
-   * into a module's controllers (from HTTP) and into its providers' methods
-   * from another module's code are recorded as `telemetry.boundary()` calls
-   * (span `<module>.<Class>.<method>`, `module_calls_total`,
-   * `module_call_duration_seconds`). Calls inside one module are not.
-   * @default false
-   */
-  auto?: boolean;
-  /** Nest module class names (e.g. `'ConfigModule'`) left out. @default [] */
-  exclude?: readonly string[];
-}
 
 /** What is read of Nest's `InstanceWrapper` (kept structural: no deep import of Nest internals). */
 interface WrapperLike {
@@ -55,21 +40,6 @@ export function boundaryNameOf(moduleClassName: string): string {
     .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
     .replace(/([A-Z])([A-Z][a-z])/g, '$1-$2')
     .toLowerCase();
-}
-
-/** Start-up check of `boundaries`; a bad value fails loudly, naming the option. */
-export function validateBoundaries(value: unknown, where: string): BoundariesOptions | undefined {
-  if (value === undefined) return undefined;
-  const fail = (message: string): never => {
-    throw new PeriscopeError('PERISCOPE_INVALID_OPTION', `${where}: ${message}`);
-  };
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('boundaries must be an object like { auto: true }');
-  const { auto, exclude } = value as BoundariesOptions;
-  if (auto !== undefined && typeof auto !== 'boolean') fail(`boundaries.auto must be a boolean, got ${typeof auto}`);
-  if (exclude !== undefined && (!Array.isArray(exclude) || exclude.some((name) => typeof name !== 'string' || name === ''))) {
-    fail('boundaries.exclude must be an array of Nest module class names');
-  }
-  return value as BoundariesOptions;
 }
 
 /**
@@ -111,7 +81,12 @@ export class PeriscopeBoundaries {
           // APP_INTERCEPTOR, APP_GUARD...: enhancers Nest calls itself, on every request.
           if (typeof token === 'string' && token.startsWith('APP_')) continue;
           if (wrapper.metatype === module.metatype || !isClassInstance(wrapper)) continue;
-          count += this.#wrapInstance(wrapper.instance as object, name, boundary);
+          try {
+            count += this.#wrapInstance(wrapper.instance as object, name, boundary);
+          } catch (error) {
+            // A frozen or proxied instance: left as it is, the others are still wrapped.
+            this.options.telemetry.http.reportInternalError('nest.boundaries.wrap', error);
+          }
         }
       }
     } catch (error) {

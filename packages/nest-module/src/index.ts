@@ -3,8 +3,8 @@
  * platforms. Import `PeriscopeModule.forRoot({ telemetry })` once.
  */
 
-export type { BoundariesOptions } from './boundaries.js';
 export { boundaryNameOf } from './boundaries.js';
+export type { BoundariesOptions } from './boundaries-options.js';
 export { InjectTelemetry } from './inject-telemetry.decorator.js';
 export { PeriscopeLogger } from './logger.service.js';
 export type { PeriscopeModuleAsyncOptions, PeriscopeModuleOptions } from './options.js';

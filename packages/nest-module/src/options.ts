@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency } from '@nestjs/common';
 import { assertTelemetry, PeriscopeError, type Telemetry } from '@periscope/sdk';
-import { type BoundariesOptions, validateBoundaries } from './boundaries.js';
+import { type BoundariesOptions, validateBoundaries } from './boundaries-options.js';
 
 /** Options of {@link PeriscopeModule.forRoot}, also what the `forRootAsync` factory returns. */
 export interface PeriscopeModuleOptions {

@@ -97,6 +97,29 @@ class OrdersController {
 @Module({ imports: [CatalogModule, BillingModule], providers: [OrdersService, OrdersRepository], controllers: [OrdersController] })
 class OrdersModule {}
 
+/** A provider Periscope cannot wrap: it freezes itself. */
+@Injectable()
+class FrozenClock {
+  constructor() {
+    Object.freeze(this);
+  }
+  now() {
+    return 42;
+  }
+}
+
+@Controller('clock')
+class ClockController {
+  constructor(@Inject(FrozenClock) private readonly clock: FrozenClock) {}
+  @Get()
+  now() {
+    return { now: this.clock.now() };
+  }
+}
+
+@Module({ providers: [FrozenClock], controllers: [ClockController] })
+class ClockModule {}
+
 function graphOf(exposition: string): string[] {
   return exposition
     .split('\n')
@@ -225,6 +248,18 @@ describe('boundaries option', () => {
       'http > orders.OrdersController.place ok = 1',
       'orders > billing.BillingService.charge ok = 1',
     ]);
+  });
+
+  it('a provider that cannot be wrapped (frozen) is left as it is, counted, and the others are still wrapped', async () => {
+    const { telemetry } = createTestTelemetry({ logs: { level: 'silent' } });
+    cleanups.push(() => telemetry.shutdown());
+    const app = await startApp('express', { imports: [PeriscopeModule.forRoot({ telemetry, boundaries: { auto: true } }), ClockModule] });
+    cleanups.push(() => app.close());
+    const response = await fetch(`${app.url}/clock`);
+    expect(await response.json()).toEqual({ now: 42 });
+    const text = await telemetry.metrics('text');
+    expect(text).toContain('periscope_internal_errors_total{where="nest.boundaries.wrap"} 1');
+    expect(graphOf(text)).toEqual(['http > clock.ClockController.now ok = 1']);
   });
 
   it.each([

@@ -260,6 +260,16 @@ describe('bad boundary definitions fail at definition time', () => {
     expect(() => telemetry.boundary('')).toThrow(expect.objectContaining({ code: 'PERISCOPE_INVALID_BOUNDARY' }));
   });
 
+  it('operation() on anything but a method throws PERISCOPE_INVALID_BOUNDARY when the class is defined', () => {
+    const { telemetry } = make();
+    const decorator = telemetry.boundary('billing').operation() as unknown as (...args: unknown[]) => unknown;
+    // What the compilers pass for a field: legacy (prototype, key, no descriptor), standard (undefined, { kind: 'field' }).
+    expect(() => decorator({}, 'rate', undefined)).toThrow(expect.objectContaining({ code: 'PERISCOPE_INVALID_BOUNDARY' }));
+    expect(() => decorator(undefined, { kind: 'field', name: 'rate' })).toThrow(
+      expect.objectContaining({ code: 'PERISCOPE_INVALID_BOUNDARY' }),
+    );
+  });
+
   it('operation("") throws PERISCOPE_INVALID_BOUNDARY when the decorator is made', () => {
     const { telemetry } = make();
     expect(() => telemetry.boundary('billing').operation('')).toThrow(expect.objectContaining({ code: 'PERISCOPE_INVALID_BOUNDARY' }));

@@ -49,8 +49,10 @@ describe('dashboards as code', () => {
     const nodeGraph = byTitle.get('Module graph');
     expect(nodeGraph?.type).toBe('nodeGraph');
     const exprs = nodeGraph?.targets?.map((target) => target.expr ?? '') ?? [];
-    // Edges carry the labels Grafana's node graph reads: id, source, target.
-    expect(exprs.filter((expr) => expr.startsWith('label_join(label_join(label_join('))).toHaveLength(3);
+    // Nodes and edges carry the fields Grafana's node graph reads (id; source and target on one edge query only,
+    // so the joins leave one column of each), joined on id.
+    expect(exprs.filter((expr) => expr.startsWith('sum by (id, source, target) (label_join('))).toHaveLength(1);
+    expect(exprs.filter((expr) => expr.startsWith('sum by (id) (label_join(') && expr.includes('"->"'))).toHaveLength(2);
     const organize = nodeGraph?.transformations?.find((t) => t.id === 'organize')?.options as { renameByName: Record<string, string> };
     expect(Object.values(organize.renameByName).sort()).toEqual(['color', 'mainstat', 'mainstat', 'nodeRadius', 'secondarystat']);
     expect(byTitle.get('Hottest boundaries')?.type).toBe('table');

@@ -85,13 +85,15 @@ export async function buildReview(
   let prometheusDown: string | undefined;
   const raw = createPrometheusClient(options.prometheus, options.timeoutMs, record);
   // Once Prometheus is unreachable, later calls fail at once instead of each waiting for its timeout.
+  // A timeout after Prometheus has answered is one heavy query, not a dead server: keep going then.
   const down = (what: string) => {
     const error = `not queried: Prometheus unreachable (${prometheusDown})`;
     record({ backend: 'prometheus', what, ok: false, error });
     return Promise.resolve({ ok: false as const, error, unreachable: true });
   };
   const watch = <T extends { ok: boolean; unreachable?: boolean; error?: string }>(o: T): T => {
-    if (!o.ok && o.unreachable && !prometheusDown) prometheusDown = o.error;
+    const answered = records.some((r) => r.backend === 'prometheus' && r.ok);
+    if (!o.ok && o.unreachable && !prometheusDown && !(answered && o.error?.startsWith('timed out'))) prometheusDown = o.error;
     return o;
   };
   const client: PrometheusClient = {

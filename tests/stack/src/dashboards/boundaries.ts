@@ -22,12 +22,17 @@ const EDGE = 'from_module, to_module';
 const edgeRate = (metric: string, window: string) => `sum by (${EDGE}) (rate(${metric}[${window}]))`;
 /** Per-edge error ratio; edges without errors are 0, not missing. */
 const edgeErrorRatio = (window: string) => `(${edgeRate(ERRORS, window)} or ${edgeRate(CALLS, window)} * 0) / ${edgeRate(CALLS, window)}`;
-/** The labels Grafana's node graph wants on an edge: id, source, target (label_join with one source label copies it). */
+/**
+ * The fields Grafana's node graph wants on an edge: id, source, target
+ * (label_join with one source label copies it). Only the first edge query
+ * carries source and target; the others carry just the id they are joined on,
+ * so the join leaves one column of each name.
+ */
 const asEdge = (expr: string) =>
-  `label_join(label_join(label_join(${expr}, "source", "", "from_module"), "target", "", "to_module"), "id", "->", "from_module", "to_module")`;
+  `sum by (id, source, target) (label_join(label_join(label_join(${expr}, "source", "", "from_module"), "target", "", "to_module"), "id", "->", "from_module", "to_module"))`;
+const edgeId = (expr: string) => `sum by (id) (label_join(${expr}, "id", "->", "from_module", "to_module"))`;
 /** Time spent in each called module (seconds per second), as a node `id`. */
-const nodeTime = (window: string) =>
-  `sum by (id) (label_join(sum by (to_module) (rate(${SECONDS}[${window}])), "id", "", "to_module"))`;
+const nodeTime = (window: string) => `sum by (id) (label_join(sum by (to_module) (rate(${SECONDS}[${window}])), "id", "", "to_module"))`;
 /** Every module seen as a node: callees with their time, callers (entry points like http) with 0. */
 const nodes = (window: string) =>
   `${nodeTime(window)} or sum by (id) (label_join(sum by (from_module) (rate(${CALLS}[${window}])), "id", "", "from_module")) * 0`;
@@ -64,15 +69,15 @@ function moduleGraph(): nodegraph.PanelBuilder {
       .withTarget(tableQuery(nodes(R), 'A'))
       .withTarget(tableQuery(`20 + 40 * (${nodes(R)}) / scalar(clamp_min(max(${nodeTime(R)}), 1e-9))`, 'B'))
       .withTarget(tableQuery(asEdge(edgeRate(CALLS, R)), 'C'))
-      .withTarget(tableQuery(asEdge(`${edgeRate(SECONDS, R)} / ${edgeRate(COUNT, R)}`), 'D'))
-      .withTarget(tableQuery(asEdge(edgeErrorRatio(R)), 'E'))
+      .withTarget(tableQuery(edgeId(`${edgeRate(SECONDS, R)} / ${edgeRate(COUNT, R)}`), 'D'))
+      .withTarget(tableQuery(edgeId(edgeErrorRatio(R)), 'E'))
       // Nodes: A and B joined on id; edges: C, D and E joined on id. Grafana reads the field names below.
       .withTransformation({ id: 'joinByField', filter: byRefId('A|B'), options: { byField: 'id', mode: 'outer' } })
       .withTransformation({ id: 'joinByField', filter: byRefId('C|D|E'), options: { byField: 'id', mode: 'outer' } })
       .withTransformation({
         id: 'organize',
         options: {
-          excludeByName: { Time: true, 'Time 1': true, 'Time 2': true, 'Time 3': true, from_module: true, to_module: true },
+          excludeByName: { Time: true, 'Time 1': true, 'Time 2': true, 'Time 3': true },
           renameByName: {
             'Value #A': 'mainstat',
             'Value #B': 'nodeRadius',
