@@ -26,7 +26,7 @@ import { type LoadApp, sampleEvery, startLoadApp, total } from './support/load-a
 
 const LONG = process.env.PERISCOPE_LONG === '1';
 const SETTINGS = LONG
-  ? { rate: 400, warmupSeconds: 10, faultSeconds: 10, recoverSeconds: 3, rounds: 3, queue: 2048, batch: 512 }
+  ? { rate: 400, warmupSeconds: 10, faultSeconds: 10, recoverSeconds: 3, rounds: 4, queue: 2048, batch: 512 }
   : { rate: 200, warmupSeconds: 2, faultSeconds: 1.2, recoverSeconds: 0.4, rounds: 1, queue: 256, batch: 64 };
 /** Each request makes this many spans: the SERVER span and `load.work` (see the fixture). */
 const SPANS_PER_REQUEST = 2;
