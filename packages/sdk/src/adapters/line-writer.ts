@@ -28,16 +28,11 @@ function flushAllOnExit(writer: LineWriter): void {
 
 /** How long to wait before retrying a write the descriptor refused for now (a full pipe). */
 const RETRY_MILLIS = 10;
-/** Lines are gathered for up to this long, or until {@link BATCH_CHARS} wait, then written in one go. */
-const BATCH_MILLIS = 5;
-const BATCH_CHARS = 64 * 1024;
 
 /**
- * An asynchronous, bounded line writer for log output. Lines are gathered
- * for a few milliseconds (or 64 kB) and go out in one `write(2)`, off the
- * request path: an asynchronous write costs the event loop far more than
- * the bytes it carries, so fewer, larger writes are what keeps logging
- * cheap under load; while a write is in flight, new lines wait in memory up to
+ * An asynchronous, bounded line writer for log output. Lines written during
+ * one turn of the event loop go out in one `write(2)` after it, off the
+ * request path; while a write is in flight, new lines wait in memory up to
  * `maxPendingChars`, and what does not fit is dropped and counted, so a slow
  * or stuck reader costs the app bounded memory and no blocking.
  *
@@ -54,7 +49,6 @@ export class LineWriter {
   /** Bytes of the write in flight not yet accepted by the descriptor. */
   #inFlight: Buffer | undefined;
   #scheduled = false;
-  #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(options: LineWriterOptions) {
@@ -72,21 +66,9 @@ export class LineWriter {
     }
     this.#lines.push(line);
     this.#pendingChars += line.length;
-    if (this.#inFlight) return true; // the write in flight takes the rest when it completes
-    if (this.#pendingChars >= BATCH_CHARS) {
-      if (this.#timer) clearTimeout(this.#timer);
-      this.#timer = undefined;
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.#writeNext());
-      }
-    } else if (!this.#timer && !this.#scheduled) {
-      // Unref'd: a pending batch never keeps the process alive; the exit hook writes it.
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#writeNext();
-      }, BATCH_MILLIS);
-      this.#timer.unref();
+    if (!this.#scheduled && !this.#inFlight) {
+      this.#scheduled = true;
+      setImmediate(() => this.#writeNext());
     }
     return true;
   }
@@ -102,8 +84,6 @@ export class LineWriter {
    * the exit; what is left is counted as dropped.
    */
   flushSync(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
     let data = this.#inFlight ?? Buffer.alloc(0);
     this.#inFlight = undefined;
     if (this.#lines.length > 0) data = Buffer.concat([data, Buffer.from(this.#take(), 'utf8')]);
