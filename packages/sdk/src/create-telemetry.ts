@@ -196,6 +196,8 @@ export function createTelemetry<const C extends EventCatalog = {}>(options: Tele
       () => {
         tracing.abandon();
         dispatcher?.abandon();
+        // The logs still go out at the deadline: the process usually exits right after.
+        void logging.flush();
       },
     ).then(() => removeSignalHandlers());
     return stopping;
