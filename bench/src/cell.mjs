@@ -12,7 +12,12 @@ const LOAD_CPU = 1;
 
 export async function runCell(cell, { sink, options }) {
   const quiet = options.quietWait > 0 ? await waitForQuietMachine({ maxMs: options.quietWait * 1000 }) : { waitedMs: 0, quiet: true };
-  const server = spawnNode(SERVER, [JSON.stringify(cell), sink.url], { cpu: SERVER_CPU, nodeArgs: options.serverNodeArgs });
+  const server = spawnNode(SERVER, [JSON.stringify(cell), sink.url], {
+    cpu: SERVER_CPU,
+    nodeArgs: options.serverNodeArgs,
+    // Servers log to stdout as a service would; here stdout is /dev/null.
+    stdout: 'ignore',
+  });
   const sample = { id: cell.id, ok: false, quietWaitMs: quiet.waitedMs, startedBusy: !quiet.quiet };
   let load;
   try {

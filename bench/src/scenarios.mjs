@@ -24,7 +24,7 @@ export const FRAMEWORKS = {
 export const STACKS = {
   bare: { what: 'the framework alone, no telemetry' },
   periscope: {
-    what: 'Periscope, all signals: 100% sampled server span (parentbased_always_on), RED histogram with trace exemplars, runtime metrics, access log (pino, async SonicBoom to /dev/null), AsyncLocalStorage context + correlation/request IDs, OTLP/HTTP protobuf export to the sink',
+    what: 'Periscope, all signals: 100% sampled server span (parentbased_always_on), RED histogram with trace exemplars, runtime metrics, access log (pino through Periscope’s stdout writer; the server’s stdout is /dev/null), AsyncLocalStorage context + correlation/request IDs, OTLP/HTTP protobuf export to the sink',
     traced: true,
     periscope: true,
     sampleRatio: 1,

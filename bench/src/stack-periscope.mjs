@@ -1,22 +1,27 @@
 import { createTelemetry } from '@periscope/sdk';
-import pino from 'pino';
 
 /**
- * Periscope with every signal on, as a service would run it, except that the
- * access log goes to /dev/null (through the same asynchronous SonicBoom
- * stream Periscope uses for stdout) and `/metrics` listens on a free port.
+ * Periscope with every signal on, as a service would run it: logs to stdout
+ * through Periscope's own writer (the harness points the server's stdout at
+ * /dev/null), and `/metrics` on a free port.
+ *
+ * PERISCOPE_BENCH_EXPERIMENT (JSON, merged into `logs`, `metrics` and
+ * `traces`) turns signals off one at a time, to find where the time goes:
+ * e.g. `{"logs":{"accessLog":false}}` or `{"traces":{"exporter":"none"}}`.
  */
 export function createBenchTelemetry({ sinkUrl, sampleRatio }) {
+  const experiment = process.env.PERISCOPE_BENCH_EXPERIMENT ? JSON.parse(process.env.PERISCOPE_BENCH_EXPERIMENT) : {};
   return createTelemetry({
     serviceName: 'periscope-bench',
     env: {}, // no OTEL_* variables from the caller's shell
-    logs: { destination: pino.destination({ dest: '/dev/null', sync: false }) },
-    metrics: { server: { host: '127.0.0.1', port: 0 } },
+    logs: { ...experiment.logs },
+    metrics: { server: { host: '127.0.0.1', port: 0 }, ...experiment.metrics },
     traces: {
       endpoint: sinkUrl,
       protocol: 'http/protobuf',
       sampler: sampleRatio === 1 ? 'parentbased_always_on' : 'parentbased_traceidratio',
       samplerArg: sampleRatio,
+      ...experiment.traces,
     },
   });
 }

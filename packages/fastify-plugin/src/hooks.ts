@@ -8,8 +8,6 @@ interface RequestState {
   readonly res: ServerResponse;
   /** The first error the app raised, as seen by `onError`. */
   error: unknown;
-  /** The response emitted 'finish': it was handed over in full. */
-  finished: boolean;
 }
 
 /** The Fastify hooks that translate the request lifecycle into the core's `start` / `finish`. */
@@ -37,12 +35,13 @@ export function createHooks(telemetry: Telemetry): PeriscopeHooks {
     }
   };
 
-  const complete = (request: FastifyRequest, state: RequestState, where: string): void => {
+  /** `finished`: the response was handed over in full (onResponse runs only after 'finish'). */
+  const complete = (request: FastifyRequest, state: RequestState, finished: boolean, where: string): void => {
     try {
       const { res } = state;
       // 'close' without 'finish' is a client abort; the core records only the first call.
-      // Our own flag too: app.inject's response emits 'finish' without setting writableFinished.
-      const aborted = !(state.finished || res.writableFinished);
+      // onResponse says so itself: app.inject's response emits 'finish' without setting writableFinished.
+      const aborted = !(finished || res.writableFinished);
       const statusCode = aborted && !res.headersSent ? undefined : res.statusCode;
       // A 4xx (a validation error, a thrown 400) is the client's fault: its
       // exception stays out of error_type and span status, as semconv asks.
@@ -69,17 +68,14 @@ export function createHooks(telemetry: Telemetry): PeriscopeHooks {
         });
         const res = reply.raw;
         // On the raw response, as node-http does, so hijacked replies carry them too.
-        for (const [name, value] of Object.entries(observation.responseHeaders)) res.setHeader(name, value);
+        const headers = observation.responseHeaders;
+        for (const name in headers) res.setHeader(name, headers[name] as string);
         request.correlationId = observation.correlationId;
         request.requestId = observation.requestId;
-        const state: RequestState = { observation, res, error: undefined, finished: false };
+        const state: RequestState = { observation, res, error: undefined };
         states.set(request, state);
-        // Prepended: Fastify's own 'finish' listener runs onResponse, which reads the flag.
-        res.prependOnceListener('finish', () => {
-          state.finished = true;
-        });
         // onResponse only runs after 'finish'; 'close' also covers client aborts.
-        res.once('close', () => complete(request, state, 'fastify.close'));
+        res.once('close', () => complete(request, state, false, 'fastify.close'));
       } catch (error) {
         report('fastify.onRequest', error);
       }
@@ -99,7 +95,7 @@ export function createHooks(telemetry: Telemetry): PeriscopeHooks {
 
     onResponse(request, _reply, done) {
       const state = states.get(request);
-      if (state) complete(request, state, 'fastify.onResponse');
+      if (state) complete(request, state, true, 'fastify.onResponse');
       done();
     },
   };

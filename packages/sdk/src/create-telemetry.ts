@@ -127,7 +127,7 @@ export function createTelemetry<const C extends EventCatalog = {}>(options: Tele
     propagator: tracing.propagator,
     metrics: httpMetrics,
     logger: logging.logger,
-    accessLogger: logging.accessLogger,
+    accessLogger: logging.ownLines,
     self,
     guard,
     correlationHeader: config.correlation.header,
@@ -143,7 +143,9 @@ export function createTelemetry<const C extends EventCatalog = {}>(options: Tele
     funnelsByStep: funnelsByStep(config.events.funnels),
     metrics:
       metricsOn && Object.keys(config.events.catalog).length > 0 ? new PromEventMetrics(registry, config.events.catalog) : noopEventMetrics,
-    logger: logging.logger,
+    // Event properties are primitives already redacted by key here, so their lines skip the
+    // log-wide redaction walk unless a rule or a user redactor could still change them.
+    logger: eventLinesNeedRedactionWalk(config) ? logging.logger : logging.ownLines,
     self,
     guard,
     cardinality,
@@ -194,6 +196,8 @@ export function createTelemetry<const C extends EventCatalog = {}>(options: Tele
       () => {
         tracing.abandon();
         dispatcher?.abandon();
+        // The logs still go out at the deadline: the process usually exits right after.
+        void logging.flush();
       },
     ).then(() => removeSignalHandlers());
     return stopping;
@@ -250,6 +254,23 @@ function funnelsByStep(funnels: Readonly<Record<string, readonly string[]>>): Ma
 /** Property names redacted on span events and sinks: the last segment of each log redaction path. */
 function redactionKeys(paths: readonly string[]): Set<string> {
   return new Set(paths.map((p) => (p.split('.').pop() ?? p).replace(/^\*|^\[["']?|["']?\]$/g, '').toLowerCase()).filter(Boolean));
+}
+
+/**
+ * Whether business-event lines must go through the redacting logger: only
+ * when a user redactor exists, or a rule names the line's own fields
+ * (`event`, `properties`, `msg`). Every other rule's last segment is applied
+ * to the properties by the tracker itself (see {@link redactionKeys}).
+ */
+function eventLinesNeedRedactionWalk(config: ResolvedConfig): boolean {
+  if (config.logs.redactor) return true;
+  const keys = redactionKeys(config.logs.redact);
+  return (
+    keys.has('event') ||
+    keys.has('properties') ||
+    keys.has('msg') ||
+    config.logs.redact.some((rule) => /^(event|properties|msg)\b/i.test(rule))
+  );
 }
 
 function disabledTracing(): OtelTracing {

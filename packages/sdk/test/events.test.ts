@@ -112,6 +112,35 @@ describe('a tracked event', () => {
     expect(exporter.getFinishedSpans()[0]?.events[0]?.attributes?.password).toBe('[Redacted]');
     expect(received[0]?.properties.password).toBe('[Redacted]');
   });
+
+  it('event lines still pass the user redactor, and a dotted rule redacts the property it ends in', async () => {
+    const logs = new LogLines();
+    const telemetry = createTelemetry({
+      serviceName: 'shop',
+      events,
+      logs: { destination: logs, redact: ['signup.referrer'], redactor: (key, value) => (key === 'channel' ? 'masked' : value) },
+      metrics: { server: false, runtime: false },
+      traces: { exporter: 'none' },
+    });
+    cleanups.push(() => telemetry.shutdown());
+    telemetry.track('user.signed_up', { plan: 'pro', channel: 'ads', referrer: 'https://secret.example' });
+    const line = logs.lines.find((l) => l.event === 'user.signed_up') as { properties: Record<string, unknown> } | undefined;
+    expect(line?.properties).toEqual({ plan: 'pro', channel: 'masked', referrer: '[Redacted]' });
+    // The metric label keeps the declared value: the redactor shapes log lines, not series.
+    expect(await counter(telemetry, 'business_events_total', { event: 'user.signed_up', plan: 'pro', channel: 'ads' })).toBe(1);
+  });
+
+  it('counts tracked between scrapes add up in the next scrape', async () => {
+    const { telemetry } = make();
+    const labels = { event: 'checkout.completed', plan: 'pro' };
+    telemetry.track('checkout.completed', { plan: 'pro', amount_usd: 10 });
+    expect(await counter(telemetry, 'business_events_total', labels)).toBe(1);
+    telemetry.track('checkout.completed', { plan: 'pro', amount_usd: 2.5 });
+    telemetry.track('checkout.completed', { plan: 'pro', amount_usd: 0 });
+    expect(await counter(telemetry, 'business_events_total', labels)).toBe(3);
+    expect(await counter(telemetry, 'business_event_value_total', labels)).toBe(12.5);
+    expect(await counter(telemetry, 'business_events_total', labels)).toBe(3);
+  });
 });
 
 describe('bad events from untyped callers', () => {

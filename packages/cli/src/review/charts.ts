@@ -1,6 +1,5 @@
-import type { ReviewReport, RouteKey } from './model.js';
+import type { ReviewReport, RouteKey, TimelineSeries } from './model.js';
 import type { RangeSeries } from './prometheus.js';
-import type { TimelineSeries } from './run-review.js';
 import { type SparkRow, sparklines } from './svg.js';
 import { baselineBand } from './timeline.js';
 

@@ -1,3 +1,5 @@
+import type { RangeSeries } from './prometheus.js';
+
 /**
  * The review as data: what `--json` prints and what the Markdown renders.
  * Numbers that could not be measured are `null` (JSON has no NaN).
@@ -179,4 +181,11 @@ export interface ReviewReport {
 
 export function routeId(key: RouteKey): string {
   return `${key.service} ${key.method} ${key.route}`;
+}
+
+/** The per-step series behind the timeline, kept for the charts. */
+export interface TimelineSeries {
+  window: Record<'rate' | 'errorRatio' | 'p95' | 'events', RangeSeries[]>;
+  baseline: Record<'rate' | 'errorRatio' | 'p95' | 'events', RangeSeries[]>;
+  step: number;
 }

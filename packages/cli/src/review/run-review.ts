@@ -7,7 +7,7 @@ import { routeCharts } from './charts.js';
 import { gatherEvidence } from './evidence.js';
 import { compareRoutes, discoverFunnels, funnelConversion, measureEvents, measureRoutes } from './impact.js';
 import { renderMarkdown } from './markdown.js';
-import type { ReviewReport, RouteImpact, SignalTimeline } from './model.js';
+import type { ReviewReport, RouteImpact, SignalTimeline, TimelineSeries } from './model.js';
 import { createProgress } from './progress.js';
 import { createPrometheusClient, type PrometheusClient, type QueryRecord, type RangeSeries, serviceMatcher } from './prometheus.js';
 import { baselineBand, chooseStep, crossings, deploys, firingAlerts, scrapeInterval, timelineQueries } from './timeline.js';
@@ -242,13 +242,6 @@ export async function buildReview(
     queries: { total: records.length, failed: failed.length },
   };
   return { report, series: timeline.series };
-}
-
-/** The per-step series behind the timeline, kept for the charts. */
-export interface TimelineSeries {
-  window: Record<'rate' | 'errorRatio' | 'p95' | 'events', RangeSeries[]>;
-  baseline: Record<'rate' | 'errorRatio' | 'p95' | 'events', RangeSeries[]>;
-  step: number;
 }
 
 interface Windows {

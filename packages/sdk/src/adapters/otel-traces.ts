@@ -1,11 +1,10 @@
 import { context, propagation, type TextMapPropagator, type Tracer, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
-  BasicTracerProvider,
   ConsoleSpanExporter,
   ParentBasedSampler,
   type Sampler,
@@ -16,6 +15,8 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { SelfTelemetryPort } from '../core/ports.js';
 import { BoundedBatchSpanProcessor } from './bounded-batch-span-processor.js';
+import { LightTracerProvider } from './light-tracer.js';
+import { encodeExportRequest, encodeSpan } from './otlp-span-encoder.js';
 import { createOtlpTraceExporter } from './otlp-trace-exporter.js';
 
 export interface OtelTracing {
@@ -62,11 +63,13 @@ function createSampler(name: ResolvedConfig['traces']['sampler'], ratio: number)
   }
 }
 
-function createExporter(traces: ResolvedConfig['traces']): SpanExporter | undefined {
+function createExporter(traces: ResolvedConfig['traces'], resource: Resource): SpanExporter | undefined {
   if (typeof traces.exporter === 'object') return traces.exporter;
   if (traces.exporter === 'none') return undefined;
   if (traces.exporter === 'console') return new ConsoleSpanExporter();
   return createOtlpTraceExporter({
+    // Protobuf bodies come from Periscope's encoder, which takes spans encoded as they ended.
+    encode: traces.protocol === 'http/protobuf' ? (spans) => encodeExportRequest(spans, resource) : undefined,
     url: traces.endpoint,
     headers: traces.headers,
     protocol: traces.protocol,
@@ -91,12 +94,15 @@ export function createOtelTracing(config: ResolvedConfig, self: SelfTelemetryPor
     'deployment.environment.name': config.environment,
   };
   if (config.serviceVersion) attributes[ATTR_SERVICE_VERSION] = config.serviceVersion;
-  const exporter = createExporter(config.traces);
+  const resource = resourceFromAttributes(attributes);
+  const exporter = createExporter(config.traces, resource);
   const processor = exporter ? new BoundedBatchSpanProcessor(exporter, self, config.traces) : undefined;
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes(attributes),
+  const encodeOnEnd = config.traces.exporter === 'otlp' && config.traces.protocol === 'http/protobuf';
+  const provider = new LightTracerProvider({
+    resource,
     sampler: createSampler(config.traces.sampler, config.traces.samplerArg),
-    spanProcessors: processor ? [processor] : [],
+    processor,
+    encodeOnEnd: encodeOnEnd ? encodeSpan : undefined,
   });
   // Register globally only if nobody has, so third-party instrumentations join our traces.
   trace.setGlobalTracerProvider(provider);

@@ -10,6 +10,8 @@ export interface OtlpTraceExporterConfig {
   compression: 'gzip' | 'none';
   timeoutMillis: number;
   concurrencyLimit: number;
+  /** Writes the protobuf request body instead of OpenTelemetry's serializer (Periscope's encoder); protobuf only. */
+  encode?: (spans: ReadableSpan[]) => Uint8Array;
 }
 
 /**
@@ -31,7 +33,11 @@ export function createOtlpTraceExporter(config: OtlpTraceExporterConfig): SpanEx
       compression: config.compression,
       agentFactory: httpAgentFactoryFromOptions({ keepAlive: true }),
     },
-    json ? JsonTraceSerializer : ProtobufTraceSerializer,
+    json
+      ? JsonTraceSerializer
+      : config.encode
+        ? { serializeRequest: config.encode, deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data) }
+        : ProtobufTraceSerializer,
     'otlp_http_span_exporter',
     TraceExporterMetricsHelper,
     undefined,

@@ -1,7 +1,8 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { ResolvedConfig } from '../config/resolve-config.js';
-import type { SelfTelemetryPort } from '../core/ports.js';
+import type { LogPort, SelfTelemetryPort } from '../core/ports.js';
 import { logCorrelationFields } from '../core/request-context.js';
+import { createOwnLines } from './own-lines.js';
 import { compileRedaction, compileUserRedactor } from './redaction.js';
 
 export interface PinoLogging {
@@ -13,6 +14,12 @@ export interface PinoLogging {
    * not paid on every request.
    */
   accessLogger: Logger;
+  /**
+   * Where Periscope's own lines go (access log, business events): written
+   * directly in the logger's JSON shape (see `createOwnLines`), or through
+   * `accessLogger` when a user enricher must see them.
+   */
+  ownLines: LogPort;
   /** Writes out what is buffered; resolves (never rejects) once done or when the stream cannot say. */
   flush(): Promise<void>;
 }
@@ -77,7 +84,8 @@ export function createPinoLogging(
   );
   // The access logger skips the redaction walk; only the enricher's fields (user data) are redacted, in its mixin.
   const accessLogger = pino({ ...options, ...(hooks.enrich && { mixin: hooks.enrich(redact) }) }, destination);
-  return { logger, accessLogger, flush };
+  const ownLines = hooks.enrich ? accessLogger : createOwnLines(accessLogger, destination, base);
+  return { logger, accessLogger, ownLines, flush };
 }
 
 type Fields = Record<string, unknown>;

@@ -1,11 +1,9 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { CardinalityGuard } from '../core/cardinality.js';
 import type { Exemplar, HttpMetricLabels, HttpMetricsPort, SelfTelemetryPort, SpanDropReason } from '../core/ports.js';
 import { METRIC_HTTP_SERVER_ACTIVE, METRIC_HTTP_SERVER_DURATION } from '../core/semconv.js';
+import { FastHistogram, type HistogramSeries } from './histogram.js';
 import type { MetricsRegistry as Registry } from './registry.js';
-
-const NO_EXEMPLAR = Object.freeze({});
-const HTTP_LABELS = ['http_request_method', 'http_route', 'http_response_status_code', 'error_type'] as const;
 
 /**
  * Periscope's own counters, on the same registry as the app's metrics.
@@ -124,7 +122,9 @@ export interface PromHttpMetricsOptions {
 
 /** RED metrics of the HTTP server, named by the OpenTelemetry semantic conventions. */
 export class PromHttpMetrics implements HttpMetricsPort {
-  readonly #duration: Histogram<(typeof HTTP_LABELS)[number]>;
+  readonly #duration: FastHistogram;
+  /** Admitted label sets by key: one map lookup per request finds the series, the guard runs only for a new set. */
+  readonly #series = new Map<string, HistogramSeries>();
   /** In-flight requests per method: a plain map on the hot path, copied into the gauge at scrape time. */
   readonly #active = new Map<string, number>();
   readonly #guard: CardinalityGuard;
@@ -133,13 +133,10 @@ export class PromHttpMetrics implements HttpMetricsPort {
   constructor(registry: Registry, options: PromHttpMetricsOptions) {
     this.#guard = options.guard;
     this.#exemplars = options.exemplars;
-    this.#duration = new Histogram({
+    this.#duration = new FastHistogram(registry, {
       name: METRIC_HTTP_SERVER_DURATION,
       help: 'Duration of HTTP server requests.',
-      labelNames: HTTP_LABELS,
       buckets: options.buckets,
-      registers: [registry],
-      enableExemplars: options.exemplars,
     });
     const active = this.#active;
     new Gauge({
@@ -159,16 +156,29 @@ export class PromHttpMetrics implements HttpMetricsPort {
 
   requestFinished(method: string, labels: HttpMetricLabels, durationSeconds: number, exemplar: Exemplar | undefined): void {
     this.#active.set(method, (this.#active.get(method) ?? 1) - 1);
+    const key = `${labels.http_request_method}\u0000${labels.http_route}\u0000${labels.http_response_status_code ?? ''}\u0000${labels.error_type ?? ''}`;
+    const series = this.#series.get(key) ?? this.#seriesFor(key, labels);
+    if (this.#exemplars && exemplar) this.#duration.observe(series, durationSeconds, exemplar.trace_id, exemplar.span_id);
+    else this.#duration.observe(series, durationSeconds);
+  }
+
+  /** A label set seen for the first time: through the guard; kept by key when admitted, or the shared `__overflow__` series. */
+  #seriesFor(key: string, labels: HttpMetricLabels): HistogramSeries {
     // The core builds labels with defined values only; the guard returns them as they are, or folded.
-    const admitted = this.#guard.admit(METRIC_HTTP_SERVER_DURATION, labels as unknown as Record<string, string>) as Partial<
-      Record<(typeof HTTP_LABELS)[number], string>
-    >;
-    if (this.#exemplars) {
-      // With exemplars on, prom-client replaces observe() with the object form; the exemplar object is fresh per request.
-      this.#duration.observe({ labels: admitted, value: durationSeconds, exemplarLabels: (exemplar ?? NO_EXEMPLAR) as never });
-    } else {
-      this.#duration.observe(admitted, durationSeconds);
+    const own = { ...labels } as unknown as Record<string, string>;
+    const admitted = this.#guard.admit(METRIC_HTTP_SERVER_DURATION, own);
+    if (admitted === own) {
+      const series = this.#duration.series(own);
+      this.#series.set(key, series);
+      return series;
     }
+    const foldedKey = `\u0001overflow${Object.keys(admitted).join(',')}`;
+    let folded = this.#series.get(foldedKey);
+    if (!folded) {
+      folded = this.#duration.series(admitted);
+      this.#series.set(foldedKey, folded);
+    }
+    return folded;
   }
 }
 

@@ -35,6 +35,9 @@ export type EventRejection =
 /** One catalog entry, compiled once for the hot path. */
 interface CompiledEvent {
   readonly labels: readonly string[];
+  readonly labelSet: ReadonlySet<string>;
+  /** Per label: its name is a redaction key, so the log line and span event show it redacted. */
+  readonly redactedLabels: readonly boolean[];
   readonly allowed: ReadonlyMap<string, ReadonlySet<string>>;
   readonly value: string | undefined;
   readonly properties: ReadonlySet<string>;
@@ -72,8 +75,11 @@ export class EventTracker {
   constructor(deps: EventTrackerDeps) {
     this.#deps = deps;
     for (const [name, definition] of Object.entries(deps.catalog)) {
+      const labels = definition.labels ?? [];
       this.#events.set(name, {
-        labels: definition.labels ?? [],
+        labels,
+        labelSet: new Set(labels),
+        redactedLabels: labels.map((label) => deps.redactKeys.has(label.toLowerCase())),
         allowed: new Map(Object.entries(definition.allowed ?? {}).map(([label, values]) => [label, new Set(values)])),
         value: definition.value,
         properties: new Set(definition.properties ?? []),
@@ -101,11 +107,19 @@ export class EventTracker {
     );
   }
 
-  /** The bound series of a label set: cached when admitted; a folded set shares its `__overflow__` series. */
-  #seriesFor(key: string, name: string, labels: Record<string, string>): EventSeries {
-    const known = this.#series.get(key);
-    if (known) return known;
+  /**
+   * The bound series of a label set, looked up by the caller first; on a miss
+   * the label set is built, passed through the cardinality guard and cached
+   * (a folded set shares its event's `__overflow__` series).
+   */
+  #seriesFor(key: string, name: string, props: Record<string, unknown>, event: CompiledEvent): EventSeries {
     const { metrics, cardinality } = this.#deps;
+    const labels: Record<string, string> = { event: name };
+    for (const label of event.labels) {
+      const raw = props[label] as string;
+      const allowed = event.allowed.get(label);
+      labels[label] = allowed ? (allowed.has(raw) ? raw : OTHER_VALUE) : raw.slice(0, MAX_LABEL_LENGTH);
+    }
     // Each event has its own label-set budget, and keeps its name when folded.
     const admitted = cardinality.admit('business_events_total', labels, `business_events_total:${name}`, KEEP_EVENT);
     if (admitted === labels) {
@@ -134,19 +148,22 @@ export class EventTracker {
       return;
     }
 
-    const labels: Record<string, string> = { event: name };
-    const labelValues: Record<string, string> = {};
+    // One object for the log line and the span event: labels, then the other
+    // properties, then the value. The metric's label set is built only the
+    // first time a combination is seen (see #seriesFor).
+    const all: Record<string, EventPropertyValue> = {};
+    const { labels } = event;
     let key = name;
-    for (const label of event.labels) {
+    for (let i = 0; i < labels.length; i++) {
+      const label = labels[i] as string;
       const raw = props[label];
       if (typeof raw !== 'string') {
         this.#reject(name, 'invalid_label', `label "${label}" must be a string`);
         return;
       }
       const allowed = event.allowed.get(label);
-      const clean = allowed ? (allowed.has(raw) ? raw : OTHER_VALUE) : raw.slice(0, MAX_LABEL_LENGTH);
-      labels[label] = clean;
-      labelValues[label] = clean;
+      const clean = allowed ? (allowed.has(raw) ? raw : OTHER_VALUE) : raw.length > MAX_LABEL_LENGTH ? raw.slice(0, MAX_LABEL_LENGTH) : raw;
+      all[label] = event.redactedLabels[i] ? REDACTED : clean;
       key += `\u0000${clean}`;
     }
     let value: number | undefined;
@@ -157,49 +174,57 @@ export class EventTracker {
         return;
       }
     }
-    const extra: Record<string, EventPropertyValue> = {};
-    for (const key in props) {
-      if (key === event.value || event.labels.includes(key)) continue;
-      if (!event.properties.has(key)) {
-        this.#reject(name, 'unknown_property', `property "${key}" is not declared`);
+    for (const prop in props) {
+      if (prop === event.value || event.labelSet.has(prop)) continue;
+      if (!event.properties.has(prop)) {
+        this.#reject(name, 'unknown_property', `property "${prop}" is not declared`);
         return;
       }
-      const v = props[key];
+      const v = props[prop];
       if (v === undefined) continue;
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-        this.#reject(name, 'invalid_property', `property "${key}" must be a string, number or boolean`);
+        this.#reject(name, 'invalid_property', `property "${prop}" must be a string, number or boolean`);
         return;
       }
-      extra[key] = this.#deps.redactKeys.has(key.toLowerCase()) ? REDACTED : v;
+      all[prop] = this.#deps.redactKeys.has(prop.toLowerCase()) ? REDACTED : v;
     }
 
-    this.#seriesFor(key, name, labels).add(value);
+    (this.#series.get(key) ?? this.#seriesFor(key, name, props, event)).add(value);
+    if (value !== undefined) all[event.value as string] = value;
 
     const { logger, dispatcher } = this.#deps;
     const ctx = context.active();
-    const request = getRequestContext(ctx);
-    const spanContext = trace.getSpanContext(ctx);
-    const all: Record<string, EventPropertyValue> = { ...labelValues, ...extra };
-    if (event.value !== undefined && value !== undefined) all[event.value] = value;
     logger.info({ event: name, properties: all }, 'business event');
 
     const span = trace.getSpan(ctx);
     if (span?.isRecording()) span.addEvent(name, all);
+    const request = event.funnels.length > 0 || dispatcher ? getRequestContext(ctx) : undefined;
     if (event.funnels.length > 0 && request?.rootSpan?.isRecording()) {
       for (const funnel of event.funnels) request.rootSpan.setAttribute(`periscope.funnel.${funnel}`, name);
     }
 
-    dispatcher?.push({
-      name,
-      time: Date.now(),
-      labels: labelValues,
-      value,
-      properties: extra,
-      correlationId: request?.correlationId,
-      requestId: request?.requestId,
-      userId: request?.userId,
-      traceId: spanContext?.traceId,
-      spanId: spanContext?.spanId,
-    } satisfies TrackedEvent);
+    if (dispatcher) {
+      // The sink gets labels and other properties apart (rare path: only with a sink configured).
+      const labelValues: Record<string, string> = {};
+      const extra: Record<string, EventPropertyValue> = {};
+      for (const prop in all) {
+        if (prop === event.value) continue;
+        if (event.labelSet.has(prop)) labelValues[prop] = all[prop] as string;
+        else extra[prop] = all[prop] as EventPropertyValue;
+      }
+      const spanContext = span?.spanContext();
+      dispatcher.push({
+        name,
+        time: Date.now(),
+        labels: labelValues,
+        value,
+        properties: extra,
+        correlationId: request?.correlationId,
+        requestId: request?.requestId,
+        userId: request?.userId,
+        traceId: spanContext?.traceId,
+        spanId: spanContext?.spanId,
+      } satisfies TrackedEvent);
+    }
   }
 }

@@ -30,6 +30,7 @@ import {
 import type { ClientInstrumentation } from './client-observation.js';
 import { generateId, type HeaderValue, resolveCorrelationId } from './correlation.js';
 import type { Guard } from './guard.js';
+import { LinkedContext } from './linked-context.js';
 import type { HttpMetricLabels, HttpMetricsPort, LogPort, SelfTelemetryPort } from './ports.js';
 import { type RequestContext, withRequestContext } from './request-context.js';
 import {
@@ -195,7 +196,8 @@ export class HttpInstrumentation implements HttpInstrumentationPort {
     const requestId = generateId();
     span.setAttribute(ATTR_REQUEST_ID, requestId);
     const requestContext: RequestContext = { correlationId: correlation.id, requestId, userId: undefined, rootSpan: span };
-    let ctx = withRequestContext(trace.setSpan(parent, span), requestContext);
+    // The request's values are chained over the extracted context instead of copying a Map per value.
+    let ctx = withRequestContext(trace.setSpan(LinkedContext.over(parent), span), requestContext);
     if (this.#deps.client) ctx = this.#deps.client.bind(ctx);
     this.#deps.metrics.requestStarted(method);
     return new ActiveObservation(this.#deps, span, ctx, requestContext, method, attributes[ATTR_URL_PATH] as string);
