@@ -1,8 +1,7 @@
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { ReopenableListener } from './reopenable-listener.js';
 
 /**
  * A test OTLP/HTTP trace receiver: what a collector would see, decoded with
@@ -78,28 +77,26 @@ export class OtlpReceiver {
   /** Spans of requests answered 2xx: what a backend has accepted. */
   readonly spans: ReceivedSpan[] = [];
   readonly requests: ReceivedRequest[] = [];
-  readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  #server: Server | undefined;
-  #port = 0;
+  readonly #listener = new ReopenableListener((req, res) => this.#handle(req, res));
   #mode: ReceiverMode = { kind: 'healthy' };
   #closed = false;
 
   /** Starts a receiver on 127.0.0.1 with a port chosen by the OS. */
   static async start(mode: ReceiverMode = { kind: 'healthy' }): Promise<OtlpReceiver> {
     const receiver = new OtlpReceiver();
-    await receiver.#listen();
+    await receiver.#listener.listen();
     await receiver.setMode(mode);
     return receiver;
   }
 
   get port(): number {
-    return this.#port;
+    return this.#listener.port;
   }
 
   /** The base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` takes it. */
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return `http://127.0.0.1:${this.#listener.port}`;
   }
 
   /** The traces URL, as `traces.endpoint` takes it. */
@@ -120,8 +117,8 @@ export class OtlpReceiver {
   async setMode(mode: ReceiverMode): Promise<void> {
     const wasDown = this.#mode.kind === 'down';
     this.#mode = { ...mode }; // a copy: 'status' counts its answers down in place
-    if (mode.kind === 'down' && !wasDown) await this.#stopListening();
-    if (mode.kind !== 'down' && wasDown) await this.#listen();
+    if (mode.kind === 'down' && !wasDown) await this.#listener.close();
+    if (mode.kind !== 'down' && wasDown) await this.#listener.listen();
   }
 
   /** Resolves with the accepted spans once at least `count` have arrived; polls a bounded number of times. */
@@ -140,7 +137,7 @@ export class OtlpReceiver {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    await this.#stopListening();
+    await this.#listener.close();
   }
 
   async #waitFor(done: () => boolean, what: string, { tries = 200, intervalMillis = 25 }: WaitOptions = {}): Promise<void> {
@@ -152,26 +149,6 @@ export class OtlpReceiver {
     throw new Error(
       `OTLP receiver: gave up waiting for ${what} after ${tries} tries; have ${this.spans.length} accepted spans in ${this.requests.length} requests`,
     );
-  }
-
-  async #listen(): Promise<void> {
-    const server = createServer((req, res) => this.#handle(req, res));
-    server.on('connection', (socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
-    server.listen(this.#port, '127.0.0.1');
-    await once(server, 'listening');
-    this.#port = (server.address() as AddressInfo).port;
-    this.#server = server;
-  }
-
-  async #stopListening(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    for (const socket of this.#sockets) socket.destroy();
-    this.#sockets.clear();
-    if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {

@@ -1,9 +1,8 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { decodeBody } from '../../../../packages/sdk/test/support/otlp-receiver.js';
+import { ReopenableListener } from '../../../../packages/sdk/test/support/reopenable-listener.js';
 
 /**
  * An OTLP/HTTP trace receiver on 127.0.0.1 whose behaviour can be switched
@@ -57,10 +56,8 @@ export class FaultReceiver {
   readonly arrivals: Arrival[] = [];
   /** Bodies that did not decode (should stay empty: a malformed export is a bug). */
   readonly decodeErrors: string[] = [];
-  readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  #server: Server | undefined;
-  #port = 0;
+  readonly #listener = new ReopenableListener((req, res) => this.#handle(req, res), { keepAliveTimeout: 30_000 });
   #mode: FaultMode = { kind: 'healthy' };
   #modeSince = performance.now();
   #closed = false;
@@ -73,12 +70,12 @@ export class FaultReceiver {
   /** `keepIds: false` (long soaks): count accepted spans, keep no IDs or paths. */
   static async start({ keepIds = true }: { keepIds?: boolean } = {}): Promise<FaultReceiver> {
     const receiver = new FaultReceiver(keepIds);
-    await receiver.#listen();
+    await receiver.#listener.listen();
     return receiver;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.#port}/v1/traces`;
+    return `http://127.0.0.1:${this.#listener.port}/v1/traces`;
   }
 
   get mode(): FaultMode {
@@ -90,8 +87,8 @@ export class FaultReceiver {
     const wasDown = this.#mode.kind === 'down';
     this.#mode = mode;
     this.#modeSince = performance.now();
-    if (mode.kind === 'down' && !wasDown) await this.#stopListening();
-    if (mode.kind !== 'down' && wasDown) await this.#listen();
+    if (mode.kind === 'down' && !wasDown) await this.#listener.close();
+    if (mode.kind !== 'down' && wasDown) await this.#listener.listen();
   }
 
   /** Arrivals carrying the span `spanId`, in order: the attempts of one batch. */
@@ -105,28 +102,7 @@ export class FaultReceiver {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    await this.#stopListening();
-  }
-
-  async #listen(): Promise<void> {
-    const server = createServer((req, res) => this.#handle(req, res));
-    server.keepAliveTimeout = 30_000;
-    server.on('connection', (socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
-    server.listen(this.#port, '127.0.0.1');
-    await once(server, 'listening');
-    this.#port = (server.address() as AddressInfo).port;
-    this.#server = server;
-  }
-
-  async #stopListening(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    for (const socket of this.#sockets) socket.destroy();
-    this.#sockets.clear();
-    if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.#listener.close();
   }
 
   /** The behaviour for a request arriving now. */
