@@ -8,23 +8,28 @@ export interface RequestState {
 }
 
 /**
- * Per-request state, keyed by the request object so it disappears with it.
- * Shared by every `periscope()` instance in the process: that is how a second
- * registration on the same app notices the request is already observed.
+ * Per-request state, on the request object under this symbol, so it
+ * disappears with it. Shared by every `periscope()` instance in the process:
+ * that is how a second registration on the same app notices the request is
+ * already observed. Not in a WeakMap: V8's young-generation GC keeps every
+ * WeakMap value alive, and the state reaches the response and so the whole
+ * request, which would then be promoted to the old heap on every scavenge.
  */
-const states = new WeakMap<object, RequestState>();
+const kState = Symbol('periscope.express.state');
+
+type StatefulRequest = { [kState]?: RequestState };
 
 /** The state `periscope()` stored for `req`, if it observed it. */
 export function getRequestState(req: object): RequestState | undefined {
-  return states.get(req);
+  return (req as StatefulRequest)[kState];
 }
 
 /** True once a `periscope()` instance has started observing `req`. */
 export function isObserved(req: object): boolean {
-  return states.has(req);
+  return (req as StatefulRequest)[kState] !== undefined;
 }
 
 /** Stores (or replaces) the state of `req`. */
 export function setRequestState(req: object, state: RequestState): void {
-  states.set(req, state);
+  (req as StatefulRequest)[kState] = state;
 }

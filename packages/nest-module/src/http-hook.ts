@@ -47,12 +47,29 @@ interface FastifyApp {
  * Every step is guarded: a failure is reported through
  * `telemetry.http.reportInternalError()` and the request goes on untouched.
  */
+/** Per-request state on the request objects themselves, under a symbol of its own. */
+class RequestStates {
+  readonly #key = Symbol('periscope.nest.state');
+
+  get(req: IncomingMessage): RequestState | null | undefined {
+    return (req as unknown as Record<symbol, RequestState | null | undefined>)[this.#key];
+  }
+
+  set(req: IncomingMessage, state: RequestState | null): void {
+    (req as unknown as Record<symbol, RequestState | null>)[this.#key] = state;
+  }
+}
+
 @Injectable()
 export class PeriscopeHttpHook {
   readonly #http: HttpInstrumentationPort;
   readonly #ignore: ((request: IncomingMessage) => boolean) | undefined;
-  /** Per-request state, keyed by the raw request; `null` marks a request not observed. */
-  readonly #states = new WeakMap<IncomingMessage, RequestState | null>();
+  /**
+   * Per-request state, on the raw request under this hook's own symbol; `null`
+   * marks a request not observed. Not in a WeakMap: V8's young-generation GC
+   * keeps WeakMap values alive, which would promote every request to the old heap.
+   */
+  readonly #states = new RequestStates();
   #platform = 'unknown';
 
   constructor(@Inject(PERISCOPE_MODULE_OPTIONS) options: PeriscopeModuleOptions) {

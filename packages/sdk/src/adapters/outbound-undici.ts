@@ -7,9 +7,11 @@ interface UndiciRequest {
   path?: string;
   method?: string;
   addHeader(name: string, value: string): unknown;
+  /** The observation started for it, on the request rather than in a WeakMap (whose values V8's young GC keeps alive). */
+  [kObservation]?: ClientObservation;
 }
 
-const inFlight = new WeakMap<UndiciRequest, ClientObservation>();
+const kObservation = Symbol('periscope.client-observation');
 let installed = false;
 
 /**
@@ -28,17 +30,17 @@ export function installUndiciPropagation(): void {
     const observation = client.start({ method: request.method ?? 'GET', url: new URL(request.path ?? '/', request.origin) });
     if (!observation) return;
     for (const [name, value] of Object.entries(observation.headers)) request.addHeader(name, value);
-    inFlight.set(request, observation);
+    request[kObservation] = observation;
   });
   subscribe('undici:request:headers', (message) => {
     const { request, response } = message as { request: UndiciRequest; response: { statusCode: number } };
     // The span covers the time to the response headers; the body is the app's to read or not.
-    inFlight.get(request)?.finish({ statusCode: response.statusCode });
-    inFlight.delete(request);
+    request[kObservation]?.finish({ statusCode: response.statusCode });
+    request[kObservation] = undefined;
   });
   subscribe('undici:request:error', (message) => {
     const { request, error } = message as { request: UndiciRequest; error: unknown };
-    inFlight.get(request)?.finish({ error });
-    inFlight.delete(request);
+    request[kObservation]?.finish({ error });
+    request[kObservation] = undefined;
   });
 }

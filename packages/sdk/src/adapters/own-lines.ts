@@ -1,7 +1,7 @@
 import { context, trace } from '@opentelemetry/api';
 import type { DestinationStream, Logger } from 'pino';
 import type { LogPort } from '../core/ports.js';
-import { getRequestContext, logCorrelationFields, type RequestContext } from '../core/request-context.js';
+import { getRequestContext, logCorrelationFields } from '../core/request-context.js';
 
 type Level = 'info' | 'warn' | 'error';
 
@@ -26,7 +26,6 @@ interface CachedIds {
  */
 export function createOwnLines(pinoLogger: Logger, destination: DestinationStream, base: Readonly<Record<string, string>>): LogPort {
   const baseJson = Object.keys(base).length > 0 ? `,${JSON.stringify(base).slice(1, -1)}` : '';
-  const cache = new WeakMap<RequestContext, CachedIds>();
 
   const idsJson = (): string => {
     const ctx = context.active();
@@ -36,10 +35,10 @@ export function createOwnLines(pinoLogger: Logger, destination: DestinationStrea
       return fieldsJson(fields);
     }
     const spanId = trace.getSpanContext(ctx)?.spanId;
-    const cached = cache.get(request);
+    const cached = request.logMemo as CachedIds | undefined;
     if (cached && cached.spanId === spanId && cached.userId === request.userId) return cached.json;
     const json = fieldsJson(logCorrelationFields(ctx));
-    cache.set(request, { spanId, userId: request.userId, json });
+    request.logMemo = { spanId, userId: request.userId, json } satisfies CachedIds;
     return json;
   };
 

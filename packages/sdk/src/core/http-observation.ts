@@ -195,7 +195,13 @@ export class HttpInstrumentation implements HttpInstrumentationPort {
     const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
     const requestId = generateId();
     span.setAttribute(ATTR_REQUEST_ID, requestId);
-    const requestContext: RequestContext = { correlationId: correlation.id, requestId, userId: undefined, rootSpan: span };
+    const requestContext: RequestContext = {
+      correlationId: correlation.id,
+      requestId,
+      userId: undefined,
+      rootSpan: span,
+      logMemo: undefined,
+    };
     // The request's values are chained over the extracted context instead of copying a Map per value.
     let ctx = withRequestContext(trace.setSpan(LinkedContext.over(parent), span), requestContext);
     if (this.#deps.client) ctx = this.#deps.client.bind(ctx);
@@ -324,7 +330,7 @@ class ActiveObservation implements HttpObservation {
 function fallbackObservation(deps: HttpInstrumentationDeps): HttpObservation {
   const correlationId = generateId();
   const requestId = generateId();
-  const ctx = withRequestContext(ROOT_CONTEXT, { correlationId, requestId, userId: undefined });
+  const ctx = withRequestContext(ROOT_CONTEXT, { correlationId, requestId, userId: undefined, logMemo: undefined });
   return {
     correlationId,
     requestId,

@@ -8,6 +8,12 @@ export interface RequestContext {
   userId: string | undefined;
   /** The request's server span, for attributes learnt later (funnel steps). */
   readonly rootSpan?: Span;
+  /**
+   * The log adapter's memo of this request's serialised IDs. On the request
+   * itself rather than in a WeakMap keyed by it: V8's young-generation GC keeps
+   * WeakMap values alive, which promotes per-request objects to the old heap.
+   */
+  logMemo?: unknown;
 }
 
 const REQUEST_CONTEXT = createContextKey('periscope.request-context');
