@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { type HttpInstrumentationPort, type HttpObservation, PeriscopeError, type Telemetry } from '@periscope/sdk';
 import { assertTelemetry, type ExpressRequestLike, type PeriscopeExpressOptions, resolveOptions } from './options.js';
-import { isObserved, setRequestState } from './request-state.js';
+import { isObserved, type RequestState, setRequestState } from './request-state.js';
 import { RouteTracker } from './route.js';
 
 /** The function Express calls; its `(req, res, next)` shape fits `app.use()` in Express 4 and 5. */
@@ -60,23 +60,15 @@ export function periscope(telemetry: Telemetry, options?: PeriscopeExpressOption
       return;
     }
     const observation = startObservation(http, req);
-    let tracker: RouteTracker | undefined;
     try {
-      setRequestState(req, { observation, route: undefined });
-      let done = false;
-      const complete = (): void => {
-        // 'close' also fires after 'finish', and alone on client abort: record once.
-        if (done) return;
-        done = true;
-        res.removeListener('finish', complete);
-        res.removeListener('close', complete);
-        finish(observation, res, label(req, tracker));
-      };
-      res.once('finish', complete);
-      res.once('close', complete);
-      for (const [name, value] of Object.entries(observation.responseHeaders)) res.setHeader(name, value);
-      tracker = RouteTracker.attach(req, reportRouteError);
-      setRequestState(req, { observation, route: tracker });
+      // Stored first: a second instance on the same request sees it even if the rest fails.
+      const state: RequestState = { observation, route: undefined };
+      setRequestState(req, state);
+      // One listener: 'close' follows 'finish' on every response, and comes alone when the client aborts.
+      res.on('close', () => finish(observation, res, label(req, state.route)));
+      const headers = observation.responseHeaders;
+      for (const name in headers) res.setHeader(name, headers[name] as string);
+      state.route = RouteTracker.attach(req, reportRouteError);
     } catch (error) {
       http.reportInternalError('express.middleware', error);
     }

@@ -4,7 +4,7 @@ import type { RouteTracker } from './route.js';
 /** What the plugin keeps about one request between its middleware and completion. */
 export interface RequestState {
   readonly observation: HttpObservation;
-  readonly route: RouteTracker | undefined;
+  route: RouteTracker | undefined;
 }
 
 /**

@@ -6,6 +6,11 @@ interface Frame {
   readonly template: string;
 }
 
+/** Where a request keeps its tracker, for the shared accessors. */
+const kTracker = Symbol('periscope.express.route');
+
+type TrackedRequest = ExpressRequestLike & { [kTracker]?: RouteTracker };
+
 /**
  * Learns the route template of one request as Express routes it, for both
  * Express 4 and 5, without patching Express: the request gets its own
@@ -38,28 +43,43 @@ export class RouteTracker {
     this.#frames = [{ raw: start, template: start }];
   }
 
-  /** Installs the accessors on `req`. Throws if the request cannot take them (the caller guards). */
+  /**
+   * Installs the accessors on `req`. Throws if the request cannot take them (the caller guards).
+   * The accessor functions are shared by every request (they find the tracker on `this`), so
+   * requests keep one hidden class and no closures are allocated per request.
+   */
   static attach(req: ExpressRequestLike, onError: (error: unknown) => void): RouteTracker {
     const tracker = new RouteTracker(req, onError);
-    Object.defineProperty(req, 'baseUrl', {
-      configurable: true,
-      enumerable: true,
-      get: () => tracker.#baseUrl,
-      set: (value: unknown) => {
-        tracker.#baseUrl = value;
-        tracker.#guard(() => tracker.#enter(value));
-      },
-    });
-    Object.defineProperty(req, 'route', {
-      configurable: true,
-      enumerable: true,
-      get: () => tracker.#route,
-      set: (value: unknown) => {
-        tracker.#route = value;
-        tracker.#guard(() => tracker.#matched(value));
-      },
-    });
+    (req as TrackedRequest)[kTracker] = tracker;
+    Object.defineProperty(req, 'baseUrl', BASE_URL);
+    Object.defineProperty(req, 'route', ROUTE);
     return tracker;
+  }
+
+  /** What `req.baseUrl` reads. */
+  static baseUrlOf(req: TrackedRequest): unknown {
+    return req[kTracker]?.#baseUrl;
+  }
+
+  /** Express assigns `req.baseUrl`. */
+  static setBaseUrl(req: TrackedRequest, value: unknown): void {
+    const tracker = req[kTracker];
+    if (!tracker) return;
+    tracker.#baseUrl = value;
+    tracker.#guard(() => tracker.#enter(value));
+  }
+
+  /** What `req.route` reads. */
+  static routeOf(req: TrackedRequest): unknown {
+    return req[kTracker]?.#route;
+  }
+
+  /** Express assigns `req.route`. */
+  static setRoute(req: TrackedRequest, value: unknown): void {
+    const tracker = req[kTracker];
+    if (!tracker) return;
+    tracker.#route = value;
+    tracker.#guard(() => tracker.#matched(value));
   }
 
   /** The template of the last route that matched, or undefined when none did. */
@@ -141,3 +161,26 @@ function safeDecode(segment: string): string {
     return segment;
   }
 }
+
+// A setter that threw would break Express itself: the tracker stores first, then guards.
+const BASE_URL: PropertyDescriptor = {
+  configurable: true,
+  enumerable: true,
+  get(this: TrackedRequest) {
+    return RouteTracker.baseUrlOf(this);
+  },
+  set(this: TrackedRequest, value: unknown) {
+    RouteTracker.setBaseUrl(this, value);
+  },
+};
+
+const ROUTE: PropertyDescriptor = {
+  configurable: true,
+  enumerable: true,
+  get(this: TrackedRequest) {
+    return RouteTracker.routeOf(this);
+  },
+  set(this: TrackedRequest, value: unknown) {
+    RouteTracker.setRoute(this, value);
+  },
+};

@@ -32,10 +32,8 @@ export function observeNodeRequest(
     httpVersion: req.httpVersion,
   });
   try {
-    for (const [name, value] of Object.entries(observation.responseHeaders)) res.setHeader(name, value);
-    const done = (): void => {
-      res.removeListener('finish', done);
-      res.removeListener('close', done);
+    // One listener, no `once` wrapper: 'close' follows 'finish' on every response, and comes alone when the client aborts.
+    res.on('close', () => {
       let route: string | undefined;
       try {
         route = options.route?.(req);
@@ -44,9 +42,9 @@ export function observeNodeRequest(
       }
       const aborted = !res.writableFinished;
       observation.finish({ route, statusCode: aborted && !res.headersSent ? undefined : res.statusCode, aborted });
-    };
-    res.once('finish', done);
-    res.once('close', done);
+    });
+    const headers = observation.responseHeaders;
+    for (const name in headers) res.setHeader(name, headers[name] as string);
   } catch (error) {
     http.reportInternalError('node-http.start', error);
   }
