@@ -2,6 +2,7 @@ import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'p
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { LogPort, SelfTelemetryPort } from '../core/ports.js';
 import { logCorrelationFields } from '../core/request-context.js';
+import { LineWriter } from './line-writer.js';
 import { createOwnLines } from './own-lines.js';
 import { compileRedaction, compileUserRedactor } from './redaction.js';
 
@@ -43,17 +44,11 @@ export function createPinoLogging(
   } else {
     // Asynchronous stdout so a slow log reader never blocks the event loop; the
     // buffer is bounded and what overflows is dropped and counted.
-    const boom = pino.destination({ dest: 1, sync: false, maxLength: config.logs.bufferLimitBytes });
-    boom.on('drop', () => self.logLinesDropped(1));
-    boom.on('error', () => self.logLinesDropped(1));
-    destination = boom;
+    const writer = new LineWriter({ fd: 1, maxPendingChars: config.logs.bufferLimitBytes, onDrop: (lines) => self.logLinesDropped(lines) });
+    destination = writer;
     flush = () =>
       new Promise((resolve) => {
-        try {
-          boom.flushSync();
-        } catch {
-          // EAGAIN on a full pipe: what is left goes out asynchronously.
-        }
+        writer.flushSync();
         resolve();
       });
   }

@@ -86,7 +86,12 @@ export interface LogOptions {
   accessLog?: boolean;
   /** Where lines go. @default stdout, asynchronously, with a bounded buffer (`bufferLimitBytes`) */
   destination?: LogDestination;
-  /** Largest stdout buffer before lines are dropped (and counted). @default 16 MiB */
+  /**
+   * Largest stdout buffer before lines are dropped (and counted in
+   * `periscope_log_lines_dropped_total`), in characters waiting to be written
+   * (bytes for ASCII lines; at most three bytes per character otherwise).
+   * @default 16 MiB
+   */
   bufferLimitBytes?: number;
   /**
    * Adds your own fields to every line written inside a request (your lines

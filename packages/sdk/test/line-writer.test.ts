@@ -1,0 +1,141 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LineWriter } from '../src/adapters/line-writer.js';
+
+/**
+ * The stdout writer behind Periscope's default log destination, against a
+ * real pipe (a FIFO, non-blocking as stdout pipes are): lines arrive whole
+ * and in order, a reader that stops costs bounded memory with every dropped
+ * line counted, and what was accepted is delivered once the reader resumes.
+ */
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function fifo(): { path: string; writeFd: () => number; readFd: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'periscope-fifo-'));
+  dirs.push(dir);
+  const path = join(dir, 'logs');
+  execFileSync('mkfifo', [path]);
+  // Reader first, so the non-blocking writer can open.
+  const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  return { path, readFd, writeFd: () => openSync(path, constants.O_WRONLY | constants.O_NONBLOCK) };
+}
+
+function readAll(readFd: number, until: (text: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    // A pipe handle, as Node reads a stdout pipe (non-blocking reads that wait for data).
+    const stream = new Socket({ fd: readFd, readable: true, writable: false });
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      text += chunk;
+      if (until(text)) {
+        stream.destroy();
+        resolve(text);
+      }
+    });
+    stream.on('error', reject);
+  });
+}
+
+const line = (i: number): string => `{"i":${i},"msg":"ünïcode ✓ ${'x'.repeat(i % 50)}"}\n`;
+
+describe('the log line writer', () => {
+  it('delivers every line whole and in order through a pipe', async () => {
+    const pipe = fifo();
+    const fd = pipe.writeFd();
+    let dropped = 0;
+    const writer = new LineWriter({
+      fd,
+      maxPendingChars: 16 * 1024 * 1024,
+      onDrop: (n) => {
+        dropped += n;
+      },
+    });
+    const reading = readAll(pipe.readFd, (text) => text.split('\n').length > 20_000);
+    for (let i = 0; i < 20_000; i++) writer.write(line(i));
+    const text = await reading;
+    writer.close();
+    closeSync(fd);
+    const lines = text.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(20_000);
+    expect(lines.every((l, i) => `${l}\n` === line(i))).toBe(true);
+    expect(dropped).toBe(0);
+  });
+
+  it('with a stuck reader, holds at most its bound, counts each dropped line, then delivers what it accepted', async () => {
+    const pipe = fifo();
+    const fd = pipe.writeFd();
+    let dropped = 0;
+    const bound = 100_000;
+    const writer = new LineWriter({
+      fd,
+      maxPendingChars: bound,
+      onDrop: (n) => {
+        dropped += n;
+      },
+    });
+    let accepted = 0;
+    const offered = 20_000; // about 1.2 MB: far beyond the pipe (64 kB) plus the bound
+    for (let i = 0; i < offered; i++) {
+      if (writer.write(line(i))) accepted++;
+      // Let the writer run between bursts, as an app's event loop would.
+      if (i % 500 === 0) await new Promise((r) => setImmediate(r));
+    }
+    expect(accepted).toBeLessThan(offered);
+    expect(dropped).toBe(offered - accepted);
+    // What waits in memory never exceeds the bound (plus the one write the pipe refused).
+    expect(writer.pendingLines * 40).toBeLessThanOrEqual(bound);
+
+    const text = await readAll(pipe.readFd, (t) => t.split('\n').length > accepted);
+    writer.close();
+    closeSync(fd);
+    const lines = text.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(accepted);
+    expect(lines.every((l) => l.startsWith('{"i":') && l.endsWith('"}'))).toBe(true);
+  });
+
+  it('flushes what is pending when the process exits right after logging', () => {
+    const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const script = `
+      const { createTelemetry } = await import(${JSON.stringify(dist)});
+      const t = createTelemetry({ serviceName: 'exit', env: {}, metrics: { server: false, runtime: false }, traces: { exporter: 'none' } });
+      for (let i = 0; i < 5000; i++) t.logger.info({ i }, 'line');
+      process.exit(0);`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const lines = out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { i: number });
+    expect(lines.map((l) => l.i)).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+  });
+
+  it('a reader that goes away (EPIPE) makes lines count as dropped, never an exception', async () => {
+    const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const script = `
+      const { createTelemetry } = await import(${JSON.stringify(dist)});
+      const t = createTelemetry({ serviceName: 'epipe', env: {}, metrics: { server: false, runtime: false }, traces: { exporter: 'none' } });
+      process.stdout.on('error', () => {});
+      setTimeout(async () => {
+        for (let i = 0; i < 2000; i++) t.logger.info({ i }, 'after the reader left');
+        await new Promise((r) => setTimeout(r, 200));
+        const m = await t.metrics('text');
+        process.stderr.write(/periscope_log_lines_dropped_total (\\d+)/.exec(m)[1]);
+        process.exit(0);
+      }, 300);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader goes away
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(0);
+    expect(Number(stderr)).toBeGreaterThan(0);
+  });
+});
