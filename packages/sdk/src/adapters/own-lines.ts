@@ -1,4 +1,4 @@
-import { context, trace } from '@opentelemetry/api';
+import { type Context, context, trace } from '@opentelemetry/api';
 import type { DestinationStream, Logger } from 'pino';
 import type { LogPort } from '../core/ports.js';
 import { getRequestContext, logCorrelationFields } from '../core/request-context.js';
@@ -27,8 +27,7 @@ interface CachedIds {
 export function createOwnLines(pinoLogger: Logger, destination: DestinationStream, base: Readonly<Record<string, string>>): LogPort {
   const baseJson = Object.keys(base).length > 0 ? `,${JSON.stringify(base).slice(1, -1)}` : '';
 
-  const idsJson = (): string => {
-    const ctx = context.active();
+  const idsJson = (ctx: Context): string => {
     const request = getRequestContext(ctx);
     if (!request) {
       const fields = logCorrelationFields(ctx);
@@ -42,17 +41,18 @@ export function createOwnLines(pinoLogger: Logger, destination: DestinationStrea
     return json;
   };
 
-  const write = (level: Level, fields: object, message: string): void => {
+  const write = (level: Level, fields: object, message: string, ctx: Context = context.active()): void => {
     if (!pinoLogger.isLevelEnabled(level)) return;
     const body = JSON.stringify(fields);
     const own = body.length > 2 ? `,${body.slice(1, -1)}` : '';
-    destination.write(`{"level":"${level}","time":${Date.now()}${baseJson}${idsJson()}${own},"msg":${JSON.stringify(message)}}\n`);
+    destination.write(`{"level":"${level}","time":${Date.now()}${baseJson}${idsJson(ctx)}${own},"msg":${JSON.stringify(message)}}\n`);
   };
 
   return {
     info: (fields, message) => write('info', fields, message),
     warn: (fields, message) => write('warn', fields, message),
     error: (fields, message) => write('error', fields, message),
+    writeIn: (ctx, level, fields, message) => write(level, fields, message, ctx),
   };
 }
 

@@ -313,12 +313,11 @@ class ActiveObservation implements HttpObservation {
     if (info.aborted) fields.aborted = true;
     if (exception !== undefined) fields.err = exception;
     const logger = exception === undefined ? this.#deps.accessLogger : this.#deps.logger;
-    // Written inside the request's context so the line carries its IDs.
-    context.with(this.context, () => {
-      if (error !== undefined && !info.aborted) logger.error(fields, 'request failed');
-      else if (status !== undefined && status >= 400) logger.warn(fields, 'request completed');
-      else logger.info(fields, info.aborted ? 'request aborted' : 'request completed');
-    });
+    const level = error !== undefined && !info.aborted ? 'error' : status !== undefined && status >= 400 ? 'warn' : 'info';
+    const message = level === 'error' ? 'request failed' : level === 'info' && info.aborted ? 'request aborted' : 'request completed';
+    // In the request's context so the line carries its IDs: handed over when the logger takes it, else entered.
+    if (logger.writeIn) logger.writeIn(this.context, level, fields, message);
+    else context.with(this.context, () => logger[level](fields, message));
   }
 
   #keepError(error: unknown): void {

@@ -3,11 +3,19 @@
  * prom-client, the OpenTelemetry SDK) implement them; the core names none.
  */
 
+import type { Context } from '@opentelemetry/api';
+
 /** Structured logging, in pino's `(fields, message)` shape. */
 export interface LogPort {
   info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
+  /**
+   * Optional: writes a line with the IDs of `ctx` instead of the active
+   * context's, so the caller need not enter `ctx` (an AsyncLocalStorage run)
+   * just to log in it. The access line uses it when the logger has it.
+   */
+  writeIn?(ctx: Context, level: 'info' | 'warn' | 'error', fields: object, message: string): void;
 }
 
 /** Labels of the HTTP server metrics, already bounded (route template, known method). */
