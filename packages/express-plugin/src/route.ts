@@ -58,7 +58,8 @@ export class RouteTracker {
 
   /** What `req.baseUrl` reads. */
   static baseUrlOf(req: TrackedRequest): unknown {
-    return req[kTracker]?.#baseUrl;
+    const tracker = req[kTracker];
+    return tracker ? tracker.#baseUrl : undefined;
   }
 
   /** Express assigns `req.baseUrl`. */
@@ -71,7 +72,8 @@ export class RouteTracker {
 
   /** What `req.route` reads. */
   static routeOf(req: TrackedRequest): unknown {
-    return req[kTracker]?.#route;
+    const tracker = req[kTracker];
+    return tracker ? tracker.#route : undefined;
   }
 
   /** Express assigns `req.route`. */
