@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Inject, Injectable } from '@nestjs/common';
+import { type ArgumentsHost, HttpException, Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { type HttpInstrumentationPort, type HttpObservation, observeNodeRequest } from '@periscope/sdk';
+import { captureExceptions } from './exception-capture.js';
 import type { PeriscopeModuleOptions } from './options.js';
 import { type FastifyRouteSource, routeTemplate } from './route.js';
 import { PERISCOPE_MODULE_OPTIONS } from './tokens.js';
@@ -61,7 +62,7 @@ class RequestStates {
 }
 
 @Injectable()
-export class PeriscopeHttpHook {
+export class PeriscopeHttpHook implements OnModuleDestroy {
   readonly #http: HttpInstrumentationPort;
   readonly #ignore: ((request: IncomingMessage) => boolean) | undefined;
   /**
@@ -71,6 +72,7 @@ export class PeriscopeHttpHook {
    */
   readonly #states = new RequestStates();
   #platform = 'unknown';
+  #stopCapture: (() => void) | undefined;
 
   constructor(@Inject(PERISCOPE_MODULE_OPTIONS) options: PeriscopeModuleOptions) {
     this.#http = options.telemetry.http;
@@ -83,9 +85,31 @@ export class PeriscopeHttpHook {
     try {
       this.#platform = adapter.getType();
       this.#wrapServer(adapter.getHttpServer() as Server | undefined);
+      this.#stopCapture ??= captureExceptions((exception, host) => this.#recordException(exception, host));
       if (this.#platform === 'fastify') this.#hookFastify(adapter.getInstance() as FastifyApp);
     } catch (error) {
       this.#http.reportInternalError('nest.attach', error);
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.#stopCapture?.();
+    this.#stopCapture = undefined;
+  }
+
+  /**
+   * An exception on its way to Nest's filters: recorded on the request's span
+   * (they still produce the app's own status and body). An `HttpException`
+   * below 500 is the client's error, answered by the app: not recorded (the
+   * span stays unset, as the semantic conventions ask of 4xx on server spans).
+   */
+  #recordException(exception: unknown, host: ArgumentsHost): void {
+    try {
+      if (host.getType() !== 'http') return;
+      if (exception instanceof HttpException && exception.getStatus() < 500) return;
+      this.observationOf(host.switchToHttp().getRequest())?.recordError(exception);
+    } catch (failure) {
+      this.#http.reportInternalError('nest.recordError', failure);
     }
   }
 

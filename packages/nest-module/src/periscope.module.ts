@@ -1,7 +1,6 @@
 import { type DynamicModule, Global, Inject, Module, type NestModule, type OnModuleInit, type Provider } from '@nestjs/common';
-import { APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core';
+import { HttpAdapterHost } from '@nestjs/core';
 import { PeriscopeBoundaries } from './boundaries.js';
-import { PeriscopeErrorInterceptor } from './error.interceptor.js';
 import { type HttpAdapterLike, PeriscopeHttpHook } from './http-hook.js';
 import { PeriscopeLogger } from './logger.service.js';
 import { type PeriscopeModuleAsyncOptions, type PeriscopeModuleOptions, validateOptions } from './options.js';
@@ -16,7 +15,6 @@ const sharedProviders: Provider[] = [
   PeriscopeHttpHook,
   PeriscopeLogger,
   PeriscopeBoundaries,
-  { provide: APP_INTERCEPTOR, useClass: PeriscopeErrorInterceptor },
 ];
 
 const exported = [PERISCOPE_TELEMETRY, PeriscopeLogger];
@@ -27,8 +25,8 @@ const exported = [PERISCOPE_TELEMETRY, PeriscopeLogger];
  *
  * Every request gets a server span named by its route template
  * (`GET /api/users/:id`, or `unmatched`), the RED metrics, an access log line
- * and the `x-correlation-id` / `x-request-id` response headers; errors thrown
- * by handlers are recorded and rethrown to Nest's exception filters. Provides
+ * and the `x-correlation-id` / `x-request-id` response headers; errors raised
+ * by routes are recorded on their way to Nest's exception filters, which answer as before. Provides
  * the telemetry under {@link PERISCOPE_TELEMETRY} and {@link PeriscopeLogger}.
  *
  * @example
