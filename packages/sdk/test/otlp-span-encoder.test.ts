@@ -125,6 +125,30 @@ describe("Periscope's OTLP span encoder", () => {
     expect(reference.resourceSpans[0]?.scopeSpans).toHaveLength(2);
   });
 
+  it('keeps every span intact across the shared encoding slabs, large spans included', () => {
+    // Thousands of spans fill several 64 KiB slabs; every 97th carries 6-20 kB, more than a slab may have left.
+    const { provider, ended } = collect(true);
+    const tracer = provider.getTracer('slabs');
+    for (let i = 0; i < 3000; i++) {
+      const span = tracer.startSpan(`span ${i}`, {
+        attributes: { i, pad: i % 97 === 0 ? 'é'.repeat(3000 + (i % 7000)) : 'x'.repeat(i % 40) },
+      });
+      span.end();
+    }
+    const request = decode(encodeExportRequest(ended, ended[0]?.resource as never)) as {
+      resourceSpans: Array<{
+        scopeSpans: Array<{ spans: Array<{ name: string; attributes: Array<{ key: string; value: Record<string, string> }> }> }>;
+      }>;
+    };
+    const spans = request.resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
+    expect(spans).toHaveLength(3000);
+    spans.forEach((span, i) => {
+      expect(span.name).toBe(`span ${i}`);
+      const attributes = Object.fromEntries(span.attributes.map((a) => [a.key, a.value.intValue ?? a.value.stringValue]));
+      expect(attributes).toEqual({ i: String(i), pad: i % 97 === 0 ? 'é'.repeat(3000 + (i % 7000)) : 'x'.repeat(i % 40) });
+    });
+  });
+
   it('keeps nanosecond times consistent: end after start, events between', () => {
     const { provider, ended } = collect(false);
     record(provider);

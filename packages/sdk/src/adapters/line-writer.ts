@@ -55,6 +55,12 @@ export class LineWriter {
   #pendingChars = 0;
   /** Bytes of the write in flight not yet accepted by the descriptor. */
   #inFlight: Buffer | undefined;
+  /**
+   * The bytes of each write are encoded into this buffer, reused from one
+   * write to the next (one write is in flight at a time): `Buffer.from()` of
+   * each batch cost about 1 µs a line, mostly allocating and measuring.
+   */
+  #bytes: Buffer | undefined;
   #scheduled = false;
   #closed = false;
 
@@ -92,6 +98,8 @@ export class LineWriter {
    */
   flushSync(): void {
     let data = this.#inFlight ?? Buffer.alloc(0);
+    // The asynchronous write may still be reading the reused buffer: later batches get a fresh one.
+    if (this.#inFlight) this.#bytes = undefined;
     this.#inFlight = undefined;
     if (this.#lines.length > 0) data = Buffer.concat([data, Buffer.from(this.#take(), 'utf8')]);
     let refusals = 0;
@@ -132,7 +140,12 @@ export class LineWriter {
     this.#scheduled = false;
     if (this.#inFlight) return;
     if (this.#lines.length === 0) return;
-    this.#send(Buffer.from(this.#take(MAX_CHARS_PER_WRITE), 'utf8'));
+    const text = this.#take(MAX_CHARS_PER_WRITE);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (!this.#bytes || this.#bytes.length < text.length * 3)
+      this.#bytes = Buffer.allocUnsafeSlow(Math.max(text.length, MAX_CHARS_PER_WRITE) * 3);
+    const length = this.#bytes.write(text, 0, 'utf8');
+    this.#send(this.#bytes.subarray(0, length));
   }
 
   #send(data: Buffer): void {

@@ -286,16 +286,26 @@ function writeSpanFields(w: Writer, span: ReadableSpan & SpanTimes): void {
   w.fixed32(spanFlags(ctx, parent?.isRemote));
 }
 
-const scratch = new Writer();
+/**
+ * Spans are encoded straight into shared 64 KiB slabs, each span a view of
+ * its bytes (as Node pools small Buffers): no buffer and no copy per span. A
+ * slab lives while a span encoded in it waits for export.
+ */
+const SLAB_BYTES = 64 * 1024;
+/** A new slab is started when less than this is left: most spans are well under it. */
+const SLAB_MIN_FREE = 4 * 1024;
+const slab = new Writer(SLAB_BYTES);
 
 /** One span as a complete `Span` message body (what goes inside `ScopeSpans.spans`). */
 export function encodeSpan(span: ReadableSpan): Uint8Array {
-  scratch.reset();
-  writeSpanFields(scratch, span);
-  // A copy the size of the span; the scratch buffer is reused by the next one.
-  const out = Buffer.allocUnsafe(scratch.pos);
-  scratch.buf.copy(out, 0, 0, scratch.pos);
-  return out;
+  if (slab.buf.length - slab.pos < SLAB_MIN_FREE) {
+    slab.buf = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slab.pos = 0;
+  }
+  const start = slab.pos;
+  // A span larger than what is left grows the writer into a new buffer (the earlier views keep the old one).
+  writeSpanFields(slab, span);
+  return slab.buf.subarray(start, slab.pos);
 }
 
 /** A span already encoded on end, or any other `ReadableSpan`. */
