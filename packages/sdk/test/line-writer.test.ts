@@ -102,6 +102,39 @@ describe('the log line writer', () => {
     expect(lines.every((l) => l.startsWith('{"i":') && l.endsWith('"}'))).toBe(true);
   });
 
+  it('flush() resolves once every accepted line is written, each exactly once, the write in flight included', async () => {
+    const pipe = fifo();
+    const fd = pipe.writeFd();
+    const writer = new LineWriter({ fd, maxPendingChars: 16 * 1024 * 1024, onDrop: () => {} });
+    // The reader starts late: the first write fills the pipe and stays in flight while more lines wait.
+    for (let i = 0; i < 5_000; i++) writer.write(line(i));
+    await new Promise((r) => setImmediate(r));
+    const flushed = writer.flush(10_000);
+    for (let i = 5_000; i < 6_000; i++) writer.write(line(i));
+    const reading = readAll(pipe.readFd, (text) => text.split('\n').length > 6_000);
+    await flushed;
+    expect(writer.pendingLines).toBe(0);
+    const text = await reading;
+    writer.close();
+    closeSync(fd);
+    const lines = text.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(6_000);
+    expect(lines.every((l, i) => `${l}\n` === line(i))).toBe(true);
+  });
+
+  it('flush() gives up waiting on a stuck reader after its wait, and never rejects', async () => {
+    const pipe = fifo();
+    const fd = pipe.writeFd();
+    let dropped = 0;
+    const writer = new LineWriter({ fd, maxPendingChars: 16 * 1024 * 1024, onDrop: (n) => void (dropped += n) });
+    for (let i = 0; i < 5_000; i++) writer.write(line(i)); // ~300 kB: the pipe holds 64 kB and nobody reads
+    await expect(writer.flush(200)).resolves.toBeUndefined();
+    // What the pipe refused is counted, not kept: the synchronous attempt gave up.
+    expect(dropped).toBeGreaterThan(0);
+    writer.close();
+    closeSync(fd);
+  });
+
   it('flushes what is pending when the process exits right after logging', () => {
     const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
     const script = `

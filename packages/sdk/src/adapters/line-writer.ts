@@ -61,8 +61,12 @@ export class LineWriter {
    * each batch cost about 1 µs a line, mostly allocating and measuring.
    */
   #bytes: Buffer | undefined;
+  /** An `fs.write` is running in the thread pool (as opposed to waiting to retry a refusal). */
+  #writing = false;
   #scheduled = false;
   #closed = false;
+  /** `flush()` calls waiting for everything accepted to be written. */
+  readonly #idleWaiters = new Set<() => void>();
 
   constructor(options: LineWriterOptions) {
     this.#fd = options.fd;
@@ -92,15 +96,45 @@ export class LineWriter {
   }
 
   /**
-   * Writes everything pending now, synchronously (at shutdown). Gives up
-   * after a bounded number of refusals from a full pipe rather than blocking
-   * the exit; what is left is counted as dropped.
+   * Resolves once every line accepted so far has been written (or dropped),
+   * or after `waitMillis` (a stuck reader), whichever comes first; what is
+   * still pending then is written synchronously by {@link flushSync}. Never
+   * rejects. This is what shutdown and `forceFlush()` use: a write already in
+   * the thread pool is awaited rather than written a second time.
+   */
+  flush(waitMillis = 1000): Promise<void> {
+    if (!this.#inFlight && this.#lines.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#idleWaiters.delete(done);
+        this.flushSync();
+        resolve();
+      };
+      const timer = setTimeout(done, waitMillis);
+      timer.unref();
+      this.#idleWaiters.add(done);
+      if (!this.#inFlight && !this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#writeNext());
+      }
+    });
+  }
+
+  /**
+   * Writes what is pending now, synchronously (at process exit, or when
+   * `flush()` gives up waiting). A write already running in the thread pool
+   * is left to finish (writing its bytes again could duplicate lines); one
+   * waiting to retry a full pipe is taken over. Gives up after a bounded
+   * number of refusals from a full pipe rather than blocking the exit; what
+   * is left is counted as dropped.
    */
   flushSync(): void {
-    let data = this.#inFlight ?? Buffer.alloc(0);
-    // The asynchronous write may still be reading the reused buffer: later batches get a fresh one.
-    if (this.#inFlight) this.#bytes = undefined;
-    this.#inFlight = undefined;
+    let data = Buffer.alloc(0);
+    if (this.#inFlight && !this.#writing) {
+      data = this.#inFlight;
+      this.#inFlight = undefined;
+    }
     if (this.#lines.length > 0) data = Buffer.concat([data, Buffer.from(this.#take(), 'utf8')]);
     let refusals = 0;
     while (data.length > 0) {
@@ -139,7 +173,10 @@ export class LineWriter {
   #writeNext(): void {
     this.#scheduled = false;
     if (this.#inFlight) return;
-    if (this.#lines.length === 0) return;
+    if (this.#lines.length === 0) {
+      for (const waiter of [...this.#idleWaiters]) waiter();
+      return;
+    }
     const text = this.#take(MAX_CHARS_PER_WRITE);
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     if (!this.#bytes || this.#bytes.length < text.length * 3)
@@ -150,8 +187,10 @@ export class LineWriter {
 
   #send(data: Buffer): void {
     this.#inFlight = data;
+    this.#writing = true;
     write(this.#fd, data, 0, data.length, null, (error, written) => {
-      if (this.#inFlight !== data) return; // flushSync took over
+      this.#writing = false;
+      if (this.#inFlight !== data) return; // flushSync took over a retry
       if (error) {
         if (error.code === 'EAGAIN' || error.code === 'EBUSY') {
           setTimeout(() => {

@@ -46,11 +46,7 @@ export function createPinoLogging(
     // buffer is bounded and what overflows is dropped and counted.
     const writer = new LineWriter({ fd: 1, maxPendingChars: config.logs.bufferLimitBytes, onDrop: (lines) => self.logLinesDropped(lines) });
     destination = writer;
-    flush = () =>
-      new Promise((resolve) => {
-        writer.flushSync();
-        resolve();
-      });
+    flush = () => writer.flush();
   }
 
   const base: Record<string, string> = { service: config.serviceName, env: config.environment };
