@@ -130,7 +130,7 @@ export class LineWriter {
    * is left is counted as dropped.
    */
   flushSync(): void {
-    let data = Buffer.alloc(0);
+    let data: Buffer = Buffer.alloc(0);
     if (this.#inFlight && !this.#writing) {
       data = this.#inFlight;
       this.#inFlight = undefined;
