@@ -13,8 +13,9 @@
  * - `PROBE_SAMPLE=0`: no sampling, only the request count; run it under
  *   `node --trace-gc` to see scavenge times and how much each one promotes.
  *
- * PERISCOPE_BENCH_EXPERIMENT applies as in `pnpm bench`. Spans go to a closed
- * port (127.0.0.1:9): their export fails and is counted.
+ * PERISCOPE_BENCH_EXPERIMENT applies as in `pnpm bench`. Spans go to
+ * `PROBE_SINK` (an OTLP/HTTP URL, e.g. a running `bench/src/sink.mjs`), else to
+ * a closed port (127.0.0.1:9), where their export fails and is counted.
  */
 import { spawn } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
@@ -28,7 +29,7 @@ const require = createRequire(import.meta.url);
 let telemetry;
 if (cell.periscope) {
   const { createBenchTelemetry } = await import('./stack-periscope.mjs');
-  telemetry = createBenchTelemetry({ sinkUrl: 'http://127.0.0.1:9/v1/traces', sampleRatio: cell.sampleRatio });
+  telemetry = createBenchTelemetry({ sinkUrl: process.env.PROBE_SINK ?? 'http://127.0.0.1:9/v1/traces', sampleRatio: cell.sampleRatio });
 }
 const build = framework === 'fastify' ? (await import('./app-fastify.mjs')).buildFastify : (await import('./app-express.mjs')).buildExpress;
 const app = await build({ cell, telemetry });
