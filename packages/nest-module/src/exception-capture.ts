@@ -40,7 +40,7 @@ function wrapOnce(): void {
         // A capture reports its own failures; nothing may stop the app's exception handling.
       }
     }
-    return original.call(this, exception as Error, host as Parameters<typeof original>[1]);
+    original.call(this, exception as Error, host as Parameters<typeof original>[1]);
   };
   prototype[kWrapped] = true;
 }

@@ -126,7 +126,13 @@ describe('the log line writer', () => {
     const pipe = fifo();
     const fd = pipe.writeFd();
     let dropped = 0;
-    const writer = new LineWriter({ fd, maxPendingChars: 16 * 1024 * 1024, onDrop: (n) => void (dropped += n) });
+    const writer = new LineWriter({
+      fd,
+      maxPendingChars: 16 * 1024 * 1024,
+      onDrop: (n) => {
+        dropped += n;
+      },
+    });
     for (let i = 0; i < 5_000; i++) writer.write(line(i)); // ~300 kB: the pipe holds 64 kB and nobody reads
     await expect(writer.flush(200)).resolves.toBeUndefined();
     // What the pipe refused is counted, not kept: the synchronous attempt gave up.
