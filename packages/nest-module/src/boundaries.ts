@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
-import { type Boundary, currentModule } from '@periscope/sdk';
+import { type Boundary, copyReflectMetadata, currentModule } from '@periscope/sdk';
 import type { PeriscopeModuleOptions } from './options.js';
 import { PERISCOPE_MODULE_OPTIONS } from './tokens.js';
 
@@ -108,7 +108,8 @@ export class PeriscopeBoundaries {
         return boundary.apply(operation, original, this, args);
       };
       Object.defineProperty(wrapped, 'name', { value: original.name, configurable: true });
-      copyMetadata(original, wrapped);
+      // Nest reads route, guard and interceptor metadata from the handler function itself: the wrapper carries a copy.
+      copyReflectMetadata(original, wrapped);
       Object.defineProperty(instance, method, { value: wrapped, writable: true, configurable: true, enumerable: false });
       count++;
     }
@@ -135,17 +136,4 @@ function methodsOf(instance: object): Map<string, (...args: unknown[]) => unknow
     }
   }
   return methods;
-}
-
-interface ReflectMetadataApi {
-  getOwnMetadataKeys?(target: object): unknown[];
-  getOwnMetadata?(key: unknown, target: object): unknown;
-  defineMetadata?(key: unknown, value: unknown, target: object): void;
-}
-
-/** Nest reads route, guard and interceptor metadata from the handler function itself: the wrapper carries a copy. */
-function copyMetadata(from: object, to: object): void {
-  const api = Reflect as unknown as ReflectMetadataApi;
-  if (!api.getOwnMetadataKeys || !api.getOwnMetadata || !api.defineMetadata) return;
-  for (const key of api.getOwnMetadataKeys(from)) api.defineMetadata(key, api.getOwnMetadata(key, from), to);
 }

@@ -32,6 +32,7 @@ export type {
 } from './core/boundary.js';
 export {
   callingModule,
+  copyReflectMetadata,
   currentModule,
   FROM_HTTP,
   FROM_NONE,

@@ -261,7 +261,7 @@ export class BoundaryRecorder {
         return recorder.call(module, op, method as unknown as (...a: unknown[]) => unknown, this, args);
       };
       Object.defineProperty(wrapped, 'name', { value: method.name, configurable: true });
-      copyMetadata(method, wrapped);
+      copyReflectMetadata(method, wrapped);
       return wrapped as unknown as F;
     };
     function decorate(
@@ -295,9 +295,10 @@ interface ReflectMetadataApi {
 /**
  * Copies `reflect-metadata` entries from a method to its wrapper, when that
  * library is loaded: frameworks (Nest's `@Get`, guards, interceptors) read
- * their metadata from the function itself.
+ * their metadata from the function itself. For adapters that wrap methods
+ * (the Nest module's auto mode).
  */
-function copyMetadata(from: object, to: object): void {
+export function copyReflectMetadata(from: object, to: object): void {
   const api = Reflect as unknown as ReflectMetadataApi;
   if (!api.getOwnMetadataKeys || !api.getOwnMetadata || !api.defineMetadata) return;
   for (const key of api.getOwnMetadataKeys(from)) api.defineMetadata(key, api.getOwnMetadata(key, from), to);
