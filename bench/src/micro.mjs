@@ -60,7 +60,9 @@ const cases = [
   [
     'log line with context injection (telemetry.logger, in a request)',
     200_000,
-    () => observation.run(() => telemetry.logger.info('hello')),
+    () => telemetry.logger.info('hello'),
+    // The timed loop runs inside the request, as a handler's lines are written: the line's cost, not run()'s.
+    { inside: observation },
   ],
   ['log line, plain pino (same stream, no mixin, no redaction)', 200_000, () => plainPino.info('hello')],
   [
@@ -95,7 +97,11 @@ async function timeAsync(fn, n) {
 async function runCase(index) {
   const [name, n, plain, kind] = cases[index];
   const fn = kind?.setup ? await kind.setup() : plain;
-  const timer = kind?.async ? timeAsync : async (f, count) => time(f, count);
+  const timer = kind?.async
+    ? timeAsync
+    : kind?.inside
+      ? async (f, count) => kind.inside.run(() => time(f, count))
+      : async (f, count) => time(f, count);
   await timer(fn, Math.ceil(n / 5));
   const runs = [];
   for (let i = 0; i < RUNS; i++) runs.push(await timer(fn, n));

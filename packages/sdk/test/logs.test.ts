@@ -54,6 +54,37 @@ describe('logs', () => {
     expect(logs.withMessage('handling')[0]?.request_id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("a line follows the request's active span and its user as they change, and IDs are never mixed between requests", async () => {
+    const { logs, exporter } = make();
+    server = await startServer(telemetry, async (req, res) => {
+      const n = new URL(req.url ?? '/', 'http://x').searchParams.get('n');
+      telemetry.logger.info(`server span ${n}`);
+      await telemetry.tracer.startActiveSpan('db', async (span) => {
+        telemetry.logger.info(`child span ${n}`);
+        await sleep(1);
+        span.end();
+      });
+      telemetry.setUser(`user-${n}`);
+      telemetry.logger.info(`after user ${n}`);
+      res.end();
+    });
+    await Promise.all(['1', '2'].map((n) => fetch(`${server?.url}/orders?n=${n}`, { headers: { 'x-correlation-id': `c-${n}` } })));
+    await telemetry.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    for (const n of ['1', '2']) {
+      const first = logs.withMessage(`server span ${n}`)[0];
+      const child = logs.withMessage(`child span ${n}`)[0];
+      const after = logs.withMessage(`after user ${n}`)[0];
+      const server = spans.find((s) => s.name !== 'db' && s.spanContext().spanId === first?.span_id);
+      const db = spans.find((s) => s.name === 'db' && s.spanContext().spanId === child?.span_id);
+      expect(server, `line ${n} carries a server span's ID`).toBeDefined();
+      expect(db?.parentSpanContext?.spanId).toBe(first?.span_id);
+      expect(child).toMatchObject({ trace_id: first?.trace_id, correlation_id: `c-${n}` });
+      expect(first).not.toHaveProperty('user_id');
+      expect(after).toMatchObject({ span_id: first?.span_id, user_id: `user-${n}`, correlation_id: `c-${n}` });
+    }
+  });
+
   it('lines outside a request carry service and env but no request IDs', () => {
     const { logs } = make();
     telemetry.logger.info('boot');

@@ -1,16 +1,9 @@
-import { type Context, context, trace } from '@opentelemetry/api';
+import { type Context, context } from '@opentelemetry/api';
 import type { DestinationStream, Logger } from 'pino';
 import type { LogPort } from '../core/ports.js';
-import { getRequestContext, logCorrelationFields } from '../core/request-context.js';
+import { correlationJson } from './correlation-json.js';
 
 type Level = 'info' | 'warn' | 'error';
-
-/** A request's correlation fields as JSON, kept while its active span and user stay the same. */
-interface CachedIds {
-  spanId: string | undefined;
-  userId: string | undefined;
-  json: string;
-}
 
 /**
  * The lines Periscope builds itself (the access log, business events), written
@@ -27,25 +20,13 @@ interface CachedIds {
 export function createOwnLines(pinoLogger: Logger, destination: DestinationStream, base: Readonly<Record<string, string>>): LogPort {
   const baseJson = Object.keys(base).length > 0 ? `,${JSON.stringify(base).slice(1, -1)}` : '';
 
-  const idsJson = (ctx: Context): string => {
-    const request = getRequestContext(ctx);
-    if (!request) {
-      const fields = logCorrelationFields(ctx);
-      return fieldsJson(fields);
-    }
-    const spanId = trace.getSpanContext(ctx)?.spanId;
-    const cached = request.logMemo as CachedIds | undefined;
-    if (cached && cached.spanId === spanId && cached.userId === request.userId) return cached.json;
-    const json = fieldsJson(logCorrelationFields(ctx));
-    request.logMemo = { spanId, userId: request.userId, json } satisfies CachedIds;
-    return json;
-  };
-
   const write = (level: Level, fields: object, message: string, ctx: Context = context.active()): void => {
     if (!pinoLogger.isLevelEnabled(level)) return;
     const body = JSON.stringify(fields);
     const own = body.length > 2 ? `,${body.slice(1, -1)}` : '';
-    destination.write(`{"level":"${level}","time":${Date.now()}${baseJson}${idsJson(ctx)}${own},"msg":${JSON.stringify(message)}}\n`);
+    destination.write(
+      `{"level":"${level}","time":${Date.now()}${correlationJson(ctx)}${baseJson}${own},"msg":${JSON.stringify(message)}}\n`,
+    );
   };
 
   return {
@@ -54,9 +35,4 @@ export function createOwnLines(pinoLogger: Logger, destination: DestinationStrea
     error: (fields, message) => write('error', fields, message),
     writeIn: (ctx, level, fields, message) => write(level, fields, message, ctx),
   };
-}
-
-function fieldsJson(fields: object): string {
-  const json = JSON.stringify(fields);
-  return json.length > 2 ? `,${json.slice(1, -1)}` : '';
 }

@@ -1,7 +1,9 @@
+import { context } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { LogPort, SelfTelemetryPort } from '../core/ports.js';
 import { logCorrelationFields } from '../core/request-context.js';
+import { correlationJson } from './correlation-json.js';
 import { LineWriter } from './line-writer.js';
 import { createOwnLines } from './own-lines.js';
 import { compileRedaction, compileUserRedactor } from './redaction.js';
@@ -26,9 +28,17 @@ export interface PinoLogging {
 }
 
 /**
- * The pino adapter. Context fields come from a mixin that reads the active
- * OpenTelemetry context, so any line written inside a request, by any child
- * logger, carries its trace and correlation IDs.
+ * The pino adapter. Every line written inside a request, by any child logger,
+ * carries the request's trace and correlation IDs, read from the active
+ * OpenTelemetry context.
+ *
+ * They are spliced in by pino's `timestamp` function, which pino calls once a
+ * line and whose result it writes verbatim after the level: the time, then the
+ * request's IDs as JSON kept on the request (see `correlationJson`). A `mixin`
+ * would build an object per line and pino would serialise its six fields one
+ * by one, and the redaction walk would visit them too: 3.5 times the cost of a
+ * plain pino line in the microbenchmark. With a `logs.enrich` hook the IDs
+ * come through its mixin instead, with the enricher's fields.
  */
 export function createPinoLogging(
   config: ResolvedConfig,
@@ -56,9 +66,8 @@ export function createPinoLogging(
     base,
     messageKey: 'msg',
     // Epoch milliseconds (pino's default): cheaper than ISO strings on every line, and what Loki expects.
-    timestamp: pino.stdTimeFunctions.epochTime,
+    timestamp: () => `,"time":${Date.now()}${correlationJson(context.active())}`,
     formatters: { level: (label) => ({ level: label }) },
-    mixin: () => logCorrelationFields() as Record<string, string>,
     serializers: { err: pino.stdSerializers.err },
   };
   const hooks = userHooks(config, report, self);
@@ -68,13 +77,16 @@ export function createPinoLogging(
     {
       ...options,
       // The enricher's fields join the object before the log formatter, so they are redacted with the rest of the line.
-      ...(hooks.enrich && { mixin: hooks.enrich((fields) => fields) }),
+      ...(hooks.enrich && { mixin: hooks.enrich((fields) => fields), timestamp: pino.stdTimeFunctions.epochTime }),
       formatters: { ...options.formatters, log: redact, bindings: (bindings) => redact(bindings) },
     },
     destination,
   );
   // The access logger skips the redaction walk; only the enricher's fields (user data) are redacted, in its mixin.
-  const accessLogger = pino({ ...options, ...(hooks.enrich && { mixin: hooks.enrich(redact) }) }, destination);
+  const accessLogger = pino(
+    { ...options, ...(hooks.enrich && { mixin: hooks.enrich(redact), timestamp: pino.stdTimeFunctions.epochTime }) },
+    destination,
+  );
   const ownLines = hooks.enrich ? accessLogger : createOwnLines(accessLogger, destination, base);
   return { logger, accessLogger, ownLines, flush };
 }
