@@ -46,10 +46,15 @@ function readAll(readFd: number, until: (text: string) => boolean): Promise<stri
 }
 
 /** A writer on `fd` that counts the lines it drops. */
-function countingWriter(fd: number, maxPendingChars = 16 * 1024 * 1024): { writer: LineWriter; dropped: () => number } {
+function countingWriter(
+  fd: number,
+  direct: boolean,
+  maxPendingChars = 16 * 1024 * 1024,
+): { writer: LineWriter; dropped: () => number } {
   let dropped = 0;
   const writer = new LineWriter({
     fd,
+    direct,
     maxPendingChars,
     onDrop: (n) => {
       dropped += n;
@@ -60,11 +65,15 @@ function countingWriter(fd: number, maxPendingChars = 16 * 1024 * 1024): { write
 
 const line = (i: number): string => `{"i":${i},"msg":"ünïcode ✓ ${'x'.repeat(i % 50)}"}\n`;
 
-describe('the log line writer', () => {
+// The FIFO is non-blocking, as a stdout pipe is once Node has opened it: both ways of writing apply.
+describe.each([
+  ['through the thread pool', false],
+  ['directly from the event loop', true],
+])('the log line writer, writing %s', (_how, direct) => {
   it('delivers every line whole and in order through a pipe', async () => {
     const pipe = fifo();
     const fd = pipe.writeFd();
-    const { writer, dropped } = countingWriter(fd);
+    const { writer, dropped } = countingWriter(fd, direct);
     const reading = readAll(pipe.readFd, (text) => text.split('\n').length > 20_000);
     for (let i = 0; i < 20_000; i++) writer.write(line(i));
     const text = await reading;
@@ -80,7 +89,7 @@ describe('the log line writer', () => {
     const pipe = fifo();
     const fd = pipe.writeFd();
     const bound = 100_000;
-    const { writer, dropped } = countingWriter(fd, bound);
+    const { writer, dropped } = countingWriter(fd, direct, bound);
     let accepted = 0;
     const offered = 20_000; // about 1.2 MB: far beyond the pipe (64 kB) plus the bound
     for (let i = 0; i < offered; i++) {
@@ -104,7 +113,7 @@ describe('the log line writer', () => {
   it('flush() resolves once every accepted line is written, each exactly once, the write in flight included', async () => {
     const pipe = fifo();
     const fd = pipe.writeFd();
-    const { writer } = countingWriter(fd);
+    const { writer } = countingWriter(fd, direct);
     // The reader starts late: the first write fills the pipe and stays in flight while more lines wait.
     for (let i = 0; i < 5_000; i++) writer.write(line(i));
     await new Promise((r) => setImmediate(r));
@@ -124,13 +133,49 @@ describe('the log line writer', () => {
   it('flush() gives up waiting on a stuck reader after its wait, and never rejects', async () => {
     const pipe = fifo();
     const fd = pipe.writeFd();
-    const { writer, dropped } = countingWriter(fd);
+    const { writer, dropped } = countingWriter(fd, direct);
     for (let i = 0; i < 5_000; i++) writer.write(line(i)); // ~300 kB: the pipe holds 64 kB and nobody reads
     await expect(writer.flush(200)).resolves.toBeUndefined();
     // What the pipe refused is counted, not kept: the synchronous attempt gave up.
     expect(dropped()).toBeGreaterThan(0);
     writer.close();
     closeSync(fd);
+  });
+
+});
+
+describe('the log line writer on a real stdout', () => {
+  it('writes to a stdout pipe from the event loop: a busy thread pool does not hold lines back', async () => {
+    const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    // One pool thread, kept busy for a second or more by a key derivation. The
+    // parent acknowledges the second line when it reads it; the child says,
+    // once the pool is free again, whether that acknowledgement had come.
+    const script = `
+      const { createTelemetry } = await import(${JSON.stringify(dist)});
+      const { pbkdf2 } = await import('node:crypto');
+      const t = createTelemetry({ serviceName: 'pool', env: {}, metrics: { server: false, runtime: false }, traces: { exporter: 'none' } });
+      let acked = false;
+      process.on('message', () => { acked = true; });
+      pbkdf2('secret', 'salt', 3_000_000, 64, 'sha512', () => process.send({ acked }, () => process.exit(0)));
+      setTimeout(() => t.logger.info('first line'), 20);
+      setTimeout(() => t.logger.info('second line'), 300);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      env: { ...process.env, UV_THREADPOOL_SIZE: '1' },
+    });
+    const lines: string[] = [];
+    child.stdout?.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n').filter(Boolean)) {
+        lines.push(JSON.parse(line).msg);
+        if (lines.includes('second line') && child.connected) child.send('ack');
+      }
+    });
+    const report = new Promise((r) => child.once('message', r));
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(0);
+    expect(lines).toEqual(['first line', 'second line']);
+    // Through the pool, the first write's completion (and so the second write) waits for the key derivation.
+    expect(await report).toEqual({ acked: true });
   });
 
   it('a reader that goes away (EPIPE) makes lines count as dropped, never an exception', async () => {

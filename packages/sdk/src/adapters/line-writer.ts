@@ -1,4 +1,6 @@
-import { write, writeSync } from 'node:fs';
+import { fstatSync, write, writeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { isatty } from 'node:tty';
 
 export interface LineWriterOptions {
   /** File descriptor to write to (1 for stdout). */
@@ -12,6 +14,36 @@ export interface LineWriterOptions {
   maxPendingChars: number;
   /** Called with the number of lines dropped (buffer full, or the descriptor failed). */
   onDrop: (lines: number) => void;
+  /**
+   * Whether a `write(2)` on `fd` can never block, so each batch is written
+   * directly from the event loop instead of through the thread pool. The
+   * default asks {@link writesCannotBlock}.
+   */
+  direct?: boolean;
+}
+
+/** Linux's `/dev/null` (major 1, minor 3). */
+const DEV_NULL_RDEV = (1 << 8) | 3;
+
+/**
+ * Whether writing to `fd` (stdout or stderr) can never block the event loop:
+ * `/dev/null`, or a pipe or socket that Node has opened as a stream. Node
+ * opens a stdout pipe or socket through libuv, which makes the descriptor
+ * non-blocking: a full pipe answers `EAGAIN` instead of blocking (the writer
+ * then waits and retries, holding at most its bound). Files and terminals
+ * are written through the thread pool: a slow disk or a paused terminal must
+ * not stall the app.
+ */
+export function writesCannotBlock(fd: number): boolean {
+  if (fd !== 1 && fd !== 2) return false;
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isCharacterDevice()) return stat.rdev === DEV_NULL_RDEV && !isatty(fd);
+    if (stat.isFIFO() || stat.isSocket()) return (fd === 1 ? process.stdout : process.stderr) instanceof Socket;
+  } catch {
+    // A closed or odd descriptor: the thread pool, which reports its errors per write.
+  }
+  return false;
 }
 
 /** Writers with lines pending at process exit get a last synchronous flush (as pino does for its streams). */
@@ -26,6 +58,10 @@ function flushAllOnExit(writer: LineWriter): void {
   });
 }
 
+/** How long a synchronous flush (at exit) waits, in all, for a full pipe's reader before dropping the rest. */
+const SYNC_WAIT_MILLIS = 500;
+const SLEEP = new Int32Array(new SharedArrayBuffer(4));
+
 /** How long to wait before retrying a write the descriptor refused for now (a full pipe). */
 const RETRY_MILLIS = 10;
 
@@ -39,9 +75,15 @@ const MAX_CHARS_PER_WRITE = 64 * 1024;
 /**
  * An asynchronous, bounded line writer for log output. Lines written during
  * one turn of the event loop go out in one `write(2)` after it (up to 64 Ki
- * characters a write), off the request path; while a write is in flight, new lines wait in memory up to
- * `maxPendingChars`, and what does not fit is dropped and counted, so a slow
- * or stuck reader costs the app bounded memory and no blocking.
+ * characters a write), off the request path; while a write is in flight or
+ * refused, new lines wait in memory up to `maxPendingChars`, and what does
+ * not fit is dropped and counted, so a slow or stuck reader costs the app
+ * bounded memory and no blocking.
+ *
+ * The write itself is made from the event loop when the descriptor cannot
+ * block (`direct`: a stdout pipe, `/dev/null`), else in the thread pool. The
+ * thread pool's hand-off (a wake-up of a pool thread and one of the loop per
+ * batch, on the same CPU) cost about 6 µs a request in the Fastify benchmark.
  *
  * It does what pino's SonicBoom does for Periscope, without computing the
  * UTF-8 length of its whole pending buffer on every line (a tenth of a
@@ -51,6 +93,7 @@ export class LineWriter {
   readonly #fd: number;
   readonly #max: number;
   readonly #onDrop: (lines: number) => void;
+  readonly #direct: boolean;
   #lines: string[] = [];
   #pendingChars = 0;
   /** Bytes of the write in flight not yet accepted by the descriptor. */
@@ -61,7 +104,7 @@ export class LineWriter {
    * each batch cost about 1 µs a line, mostly allocating and measuring.
    */
   #bytes: Buffer | undefined;
-  /** An `fs.write` is running in the thread pool (as opposed to waiting to retry a refusal). */
+  /** An `fs.write` is running in the thread pool (as opposed to waiting to retry a refusal); never set when direct. */
   #writing = false;
   #scheduled = false;
   #closed = false;
@@ -72,6 +115,7 @@ export class LineWriter {
     this.#fd = options.fd;
     this.#max = options.maxPendingChars;
     this.#onDrop = options.onDrop;
+    this.#direct = options.direct ?? writesCannotBlock(options.fd);
     flushAllOnExit(this);
   }
 
@@ -125,9 +169,9 @@ export class LineWriter {
    * Writes what is pending now, synchronously (at process exit, or when
    * `flush()` gives up waiting). A write already running in the thread pool
    * is left to finish (writing its bytes again could duplicate lines); one
-   * waiting to retry a full pipe is taken over. Gives up after a bounded
-   * number of refusals from a full pipe rather than blocking the exit; what
-   * is left is counted as dropped.
+   * waiting to retry a full pipe is taken over. A full pipe is waited for
+   * (sleeping a millisecond between tries) for at most half a second in all,
+   * rather than blocking the exit; what is left then is counted as dropped.
    */
   flushSync(): void {
     let data: Buffer = Buffer.alloc(0);
@@ -136,12 +180,16 @@ export class LineWriter {
       this.#inFlight = undefined;
     }
     if (this.#lines.length > 0) data = Buffer.concat([data, Buffer.from(this.#take(), 'utf8')]);
-    let refusals = 0;
+    // A full non-blocking pipe refuses with EAGAIN: sleep a millisecond and retry, for a bounded time.
+    const deadline = Date.now() + SYNC_WAIT_MILLIS;
     while (data.length > 0) {
       try {
         data = data.subarray(writeSync(this.#fd, data));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN' && ++refusals < 100) continue;
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN' && Date.now() < deadline) {
+          Atomics.wait(SLEEP, 0, 0, 1);
+          continue;
+        }
         this.#onDrop(countLines(data));
         return;
       }
@@ -187,29 +235,52 @@ export class LineWriter {
 
   #send(data: Buffer): void {
     this.#inFlight = data;
+    if (this.#direct) {
+      let written: number;
+      try {
+        written = writeSync(this.#fd, data, 0, data.length);
+      } catch (error) {
+        this.#sent(data, error as NodeJS.ErrnoException, 0);
+        return;
+      }
+      this.#sent(data, null, written);
+      return;
+    }
     this.#writing = true;
     write(this.#fd, data, 0, data.length, null, (error, written) => {
       this.#writing = false;
-      if (this.#inFlight !== data) return; // flushSync took over a retry
-      if (error) {
-        if (error.code === 'EAGAIN' || error.code === 'EBUSY') {
-          setTimeout(() => {
-            if (this.#inFlight === data) this.#send(data);
-          }, RETRY_MILLIS).unref();
-          return;
-        }
-        this.#inFlight = undefined;
-        this.#onDrop(countLines(data));
-        this.#writeNext();
-        return;
-      }
-      if (written < data.length) {
-        this.#send(data.subarray(written));
+      this.#sent(data, error, written);
+    });
+  }
+
+  #sent(data: Buffer, error: NodeJS.ErrnoException | null, written: number): void {
+    if (this.#inFlight !== data) return; // flushSync took over a retry
+    if (error) {
+      if (error.code === 'EAGAIN' || error.code === 'EBUSY') {
+        this.#retryLater(data);
         return;
       }
       this.#inFlight = undefined;
+      this.#onDrop(countLines(data));
       this.#writeNext();
-    });
+      return;
+    }
+    if (written < data.length) {
+      const rest = data.subarray(written);
+      // A short direct write means the pipe is full: wait for the reader rather than spin.
+      if (this.#direct) this.#retryLater(rest);
+      else this.#send(rest);
+      return;
+    }
+    this.#inFlight = undefined;
+    this.#writeNext();
+  }
+
+  #retryLater(data: Buffer): void {
+    this.#inFlight = data;
+    setTimeout(() => {
+      if (this.#inFlight === data) this.#send(data);
+    }, RETRY_MILLIS).unref();
   }
 }
 

@@ -37,8 +37,9 @@ export interface PinoLogging {
  * request's IDs as JSON kept on the request (see `correlationJson`). A `mixin`
  * would build an object per line and pino would serialise its six fields one
  * by one, and the redaction walk would visit them too: 3.5 times the cost of a
- * plain pino line in the microbenchmark. With a `logs.enrich` hook the IDs
- * come through its mixin instead, with the enricher's fields.
+ * plain pino line in the microbenchmark. With a `logs.enrich` or
+ * `logs.redactor` hook the IDs come through a mixin instead, so the hook sees
+ * them.
  */
 export function createPinoLogging(
   config: ResolvedConfig,
@@ -52,8 +53,9 @@ export function createPinoLogging(
     destination = config.logs.destination as DestinationStream;
     flush = () => Promise.resolve();
   } else {
-    // Asynchronous stdout so a slow log reader never blocks the event loop; the
-    // buffer is bounded and what overflows is dropped and counted.
+    // Stdout, written after each turn of the event loop and never blocking it: a
+    // slow log reader leaves lines in a bounded buffer, and what overflows is
+    // dropped and counted.
     const writer = new LineWriter({ fd: 1, maxPendingChars: config.logs.bufferLimitBytes, onDrop: (lines) => self.logLinesDropped(lines) });
     destination = writer;
     flush = () => writer.flush();
@@ -73,20 +75,22 @@ export function createPinoLogging(
   const hooks = userHooks(config, report, self);
   const rules = compileRedaction(config.logs.redact, (error) => pino.stdSerializers.err(error) as unknown as Record<string, unknown>);
   const redact = hooks.redact ? (input: Record<string, unknown>) => (hooks.redact as typeof rules)(rules(input)) : rules;
+  // With a user hook, the IDs join the line's object through a mixin instead: the
+  // enricher is given them, and a user redactor sees them (user_id may be an email).
+  const idsInObject = (mixin: () => Fields): LoggerOptions => ({ mixin, timestamp: pino.stdTimeFunctions.epochTime });
   const logger = pino(
     {
       ...options,
       // The enricher's fields join the object before the log formatter, so they are redacted with the rest of the line.
-      ...(hooks.enrich && { mixin: hooks.enrich((fields) => fields), timestamp: pino.stdTimeFunctions.epochTime }),
+      ...(hooks.enrich
+        ? idsInObject(hooks.enrich((fields) => fields))
+        : hooks.redact && idsInObject(() => logCorrelationFields() as Fields)),
       formatters: { ...options.formatters, log: redact, bindings: (bindings) => redact(bindings) },
     },
     destination,
   );
   // The access logger skips the redaction walk; only the enricher's fields (user data) are redacted, in its mixin.
-  const accessLogger = pino(
-    { ...options, ...(hooks.enrich && { mixin: hooks.enrich(redact), timestamp: pino.stdTimeFunctions.epochTime }) },
-    destination,
-  );
+  const accessLogger = pino({ ...options, ...(hooks.enrich && idsInObject(hooks.enrich(redact))) }, destination);
   const ownLines = hooks.enrich ? accessLogger : createOwnLines(accessLogger, destination, base);
   return { logger, accessLogger, ownLines, flush };
 }
