@@ -46,11 +46,7 @@ function readAll(readFd: number, until: (text: string) => boolean): Promise<stri
 }
 
 /** A writer on `fd` that counts the lines it drops. */
-function countingWriter(
-  fd: number,
-  direct: boolean,
-  maxPendingChars = 16 * 1024 * 1024,
-): { writer: LineWriter; dropped: () => number } {
+function countingWriter(fd: number, direct: boolean, maxPendingChars = 16 * 1024 * 1024): { writer: LineWriter; dropped: () => number } {
   let dropped = 0;
   const writer = new LineWriter({
     fd,
@@ -141,7 +137,6 @@ describe.each([
     writer.close();
     closeSync(fd);
   });
-
 });
 
 describe('the log line writer on a real stdout', () => {
