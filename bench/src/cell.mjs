@@ -30,6 +30,7 @@ export async function runCell(cell, { sink, options }) {
         JSON.stringify({
           url: `http://127.0.0.1:${ready.port}${ROUTES[cell.route].path}`,
           connections: options.connections,
+          rate: ROUTES[cell.route].rate,
           warmupS: options.warmup,
           durationS: options.duration,
         }),

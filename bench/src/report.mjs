@@ -75,6 +75,8 @@ export function checkTargets(summaries) {
   for (const framework of Object.keys(FRAMEWORKS)) {
     const realistic = get(`${framework}:periscope:realistic`);
     if (realistic) add(realistic.id, 'realistic route p99 × bare', realistic.p99Ratio.median, '≤ 1.10', (v) => v <= 1.1);
+    const paced = get(`${framework}:periscope:realistic-2k`);
+    if (paced) add(paced.id, 'realistic route at 2,000 req/s, p99 × bare', paced.p99Ratio.median, '≤ 1.10', (v) => v <= 1.1);
   }
   for (const framework of Object.keys(FRAMEWORKS)) {
     const users = get(`${framework}:periscope:users`);

@@ -63,6 +63,13 @@ describe('pnpm bench --smoke', () => {
     );
   });
 
+  it('paced cells are driven at their rate, not as fast as the server answers', () => {
+    const paced = summaries.filter((summary) => summary.id.endsWith(':realistic-2k'));
+    expect(paced.map((summary) => summary.id).sort()).toEqual(['fastify:bare:realistic-2k', 'fastify:periscope:realistic-2k']);
+    // The closed-loop realistic cell serves several times 2,000 req/s here; a paced one never goes past its rate.
+    for (const summary of paced) expect(summary.rps.median, summary.id).toBeLessThanOrEqual(2000 * 1.05);
+  });
+
   it('every scenario served requests with no errors', () => {
     for (const summary of summaries) {
       expect(summary.failures, summary.id).toEqual([]);
