@@ -180,6 +180,36 @@ describe.each(EXPRESS_VERSIONS)('$name: request outcomes', ({ express, major }) 
     expect(await h.telemetry.metrics('openmetrics')).not.toContain('acme');
   });
 
+  it('every request, the first included, is labelled alike and the app reads req.baseUrl and req.route as Express set them', async () => {
+    // The first request gets the accessors as its own properties; later ones find them on the app's request prototype.
+    await serve((app) => {
+      const teams = express.Router();
+      teams.get('/teams/:teamId', (req, res) => void res.json({ baseUrl: req.baseUrl, route: req.route?.path }));
+      app.use('/orgs/:orgId', teams);
+      const admin = express(); // a mounted app: its request prototype inherits from this app's
+      admin.get('/users/:id', (req, res) => void res.json({ baseUrl: req.baseUrl, route: req.route?.path }));
+      app.use('/admin', admin);
+    });
+    for (let i = 0; i < 3; i++) {
+      const team = await fetch(h.url(`/orgs/acme/teams/${i}`));
+      expect(await team.json()).toEqual({ baseUrl: '/orgs/acme', route: '/teams/:teamId' });
+      await expectRecorded(
+        h,
+        team.headers.get('x-request-id')!,
+        { method: 'GET', route: '/orgs/:orgId/teams/:teamId', status: 200, observations: i + 1 },
+        team,
+      );
+      const user = await fetch(h.url(`/admin/users/${i}`));
+      expect(await user.json()).toEqual({ baseUrl: '/admin', route: '/users/:id' });
+      await expectRecorded(
+        h,
+        user.headers.get('x-request-id')!,
+        { method: 'GET', route: '/admin/users/:id', status: 200, observations: i + 1 },
+        user,
+      );
+    }
+  });
+
   it('an error forwarded out of a mounted router keeps the full route label', async () => {
     await serve((app) => {
       const api = express.Router();
