@@ -2,6 +2,7 @@ import { type Context, context, ROOT_CONTEXT, TraceFlags } from '@opentelemetry/
 import { ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SelfTelemetryPort } from '../core/ports.js';
+import { EncodedSpanQueue } from './encoded-span-queue.js';
 
 export interface BoundedBatchOptions {
   maxQueueSize: number;
@@ -16,15 +17,17 @@ export interface BoundedBatchOptions {
  * `periscope_spans_dropped_total{reason}`. OpenTelemetry's BatchSpanProcessor
  * only logs its drops through diag, which is why this one exists.
  *
- * A dead or black-holed backend costs the app nothing: `onEnd` only pushes to
- * an array, exports run on unref'd timers, and memory is bounded by
- * `maxQueueSize` plus one batch in flight.
+ * A dead or black-holed backend costs the app nothing: `onEnd` only queues,
+ * exports run on unref'd timers, and memory is bounded by `maxQueueSize` plus
+ * one batch in flight. Spans the tracer encoded as they ended are queued as
+ * bytes (see `EncodedSpanQueue`), other spans as objects.
  */
 export class BoundedBatchSpanProcessor implements SpanProcessor {
   readonly #exporter: SpanExporter;
   readonly #self: SelfTelemetryPort;
   readonly #options: BoundedBatchOptions;
   #queue: ReadableSpan[] = [];
+  readonly #encoded: EncodedSpanQueue;
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
   /** The batch being exported; cleared when its result is counted, or when `abandon()` counts it. */
@@ -36,6 +39,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     this.#exporter = exporter;
     this.#self = self;
     this.#options = options;
+    this.#encoded = new EncodedSpanQueue(options.maxQueueSize);
   }
 
   onStart(_span: Span, _parentContext: Context): void {}
@@ -46,18 +50,20 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
       this.#self.spansDropped('shutdown', 1);
       return;
     }
-    if (this.#queue.length >= this.#options.maxQueueSize) {
+    if (this.queued >= this.#options.maxQueueSize) {
       this.#self.spansDropped('queue_full', 1);
       return;
     }
-    this.#queue.push(slim(span));
-    if (this.#queue.length >= this.#options.maxExportBatchSize) this.#exportSoon(0);
+    const encoded = (span as { encoded?: Uint8Array }).encoded;
+    if (encoded) this.#encoded.push(encoded, span.instrumentationScope);
+    else this.#queue.push(span);
+    if (this.queued >= this.#options.maxExportBatchSize) this.#exportSoon(0);
     else this.#exportSoon(this.#options.scheduledDelayMillis);
   }
 
   /** Exports everything queued now; resolves when the queue is empty or every batch has failed. */
   async forceFlush(): Promise<void> {
-    while (!this.#abandoned && (this.#queue.length > 0 || this.#inFlight)) {
+    while (!this.#abandoned && (this.queued > 0 || this.#inFlight)) {
       await (this.#inFlight ?? this.#exportBatch());
     }
   }
@@ -83,15 +89,16 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     this.#shutDown = true;
     this.#abandoned = true;
     clearTimeout(this.#timer);
-    const given = this.#queue.length + (this.#inFlightBatch?.length ?? 0);
+    const given = this.queued + (this.#inFlightBatch?.length ?? 0);
     if (given > 0) this.#self.spansDropped('shutdown', given);
     this.#queue = [];
+    this.#encoded.clear();
     this.#inFlightBatch = undefined;
   }
 
   /** Spans waiting for export; for tests and self-metrics. */
   get queued(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#encoded.length;
   }
 
   #exportSoon(delay: number): void {
@@ -107,12 +114,14 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
 
   #exportBatch(): Promise<void> {
     if (this.#inFlight) return this.#inFlight;
-    const batch = this.#queue.splice(0, this.#options.maxExportBatchSize);
+    const max = this.#options.maxExportBatchSize;
+    // Only the encoder that wrote the bytes reads an encoded batch (the exporter counts it by length).
+    const batch = this.#encoded.length > 0 ? (this.#encoded.take(max) as unknown as ReadableSpan[]) : this.#queue.splice(0, max);
     if (batch.length === 0) return Promise.resolve();
     this.#inFlight = this.#send(batch).finally(() => {
       this.#inFlight = undefined;
-      if (this.#queue.length > 0 && !this.#shutDown) {
-        this.#exportSoon(this.#queue.length >= this.#options.maxExportBatchSize ? 0 : this.#options.scheduledDelayMillis);
+      if (this.queued > 0 && !this.#shutDown) {
+        this.#exportSoon(this.queued >= this.#options.maxExportBatchSize ? 0 : this.#options.scheduledDelayMillis);
       }
     });
     return this.#inFlight;
@@ -153,22 +162,4 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
       }
     });
   }
-}
-
-/**
- * What the queue keeps of a span its tracer encoded as it ended (Periscope's
- * OTLP protobuf path): the bytes and the scope, all the encoder reads. The
- * span object itself is then free to die young; queued for the ~100 ms a
- * batch waits, it would be promoted to the old heap with everything it holds.
- */
-class EncodedSpan {
-  constructor(
-    readonly encoded: Uint8Array,
-    readonly instrumentationScope: ReadableSpan['instrumentationScope'],
-  ) {}
-}
-
-function slim(span: ReadableSpan & { encoded?: Uint8Array }): ReadableSpan {
-  // Only the encoder that wrote `encoded` reads these batches (the exporter counts them by length).
-  return span.encoded ? (new EncodedSpan(span.encoded, span.instrumentationScope) as unknown as ReadableSpan) : span;
 }
