@@ -48,7 +48,10 @@ export interface LightTracerOptions {
    * Turns an ended span into its OTLP protobuf bytes, there and then: the span
    * then lets go of its attributes and events, so what waits in the export
    * queue is a few hundred bytes instead of a graph of objects the garbage
-   * collector has to trace. Only for exporters that take those bytes.
+   * collector has to trace. Only for exporters that take those bytes. The
+   * bytes may be a view of a scratch buffer, valid until the next call: the
+   * processor copies what it keeps in its `onEnd`, and the span lets go of
+   * them right after.
    */
   encodeOnEnd?: (span: LightSpan) => Uint8Array;
 }
@@ -138,7 +141,7 @@ export class LightSpan implements Span, ReadableSpan {
   /** Epoch milliseconds. */
   readonly startMs: number;
   endMs = 0;
-  /** The OTLP protobuf `Span` message, once ended, when the tracer encodes on end. */
+  /** The OTLP protobuf `Span` message while the processor's `onEnd` runs, when the tracer encodes on end. */
   encoded: Uint8Array | undefined;
   #ended = false;
   #attributeCount: number;
@@ -259,6 +262,7 @@ export class LightSpan implements Span, ReadableSpan {
       this.links = NO_LINKS;
     }
     processor.onEnd(this);
+    this.encoded = undefined;
   }
 
   isRecording(): boolean {

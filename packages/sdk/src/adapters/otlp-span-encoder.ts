@@ -287,25 +287,21 @@ function writeSpanFields(w: Writer, span: ReadableSpan & SpanTimes): void {
 }
 
 /**
- * Spans are encoded straight into shared 64 KiB slabs, each span a view of
- * its bytes (as Node pools small Buffers): no buffer and no copy per span. A
- * slab lives while a span encoded in it waits for export.
+ * Spans are encoded into one scratch buffer, reused for every span: the
+ * export queue copies each span's bytes as it ends (see `EncodedSpanQueue`),
+ * so nothing is allocated per span here, nor a buffer per few hundred spans.
  */
-const SLAB_BYTES = 64 * 1024;
-/** A new slab is started when less than this is left: most spans are well under it. */
-const SLAB_MIN_FREE = 4 * 1024;
-const slab = new Writer(SLAB_BYTES);
+const scratch = new Writer(64 * 1024);
 
-/** One span as a complete `Span` message body (what goes inside `ScopeSpans.spans`). */
+/**
+ * One span as a complete `Span` message body (what goes inside
+ * `ScopeSpans.spans`), as a view of the scratch buffer: valid until the next
+ * call. Copy what must be kept.
+ */
 export function encodeSpan(span: ReadableSpan): Uint8Array {
-  if (slab.buf.length - slab.pos < SLAB_MIN_FREE) {
-    slab.buf = Buffer.allocUnsafeSlow(SLAB_BYTES);
-    slab.pos = 0;
-  }
-  const start = slab.pos;
-  // A span larger than what is left grows the writer into a new buffer (the earlier views keep the old one).
-  writeSpanFields(slab, span);
-  return slab.buf.subarray(start, slab.pos);
+  scratch.pos = 0;
+  writeSpanFields(scratch, span);
+  return scratch.buf.subarray(0, scratch.pos);
 }
 
 /** A span already encoded on end, or any other `ReadableSpan`. */
