@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateId } from '../src/core/correlation.js';
 import { checkInboundId, createTelemetry, type Telemetry } from '../src/index.js';
 import { startServer, type TestServer } from './support/http-server.js';
 import { LogLines } from './support/log-lines.js';
@@ -121,5 +122,16 @@ describe('checkInboundId', () => {
     expect(checkInboundId('abcd', 3)).toBe('too_long');
     expect(checkInboundId(['a', 'b'], 128)).toBe('multiple_values');
     expect(checkInboundId(undefined, 128)).toBe('invalid_characters');
+  });
+});
+
+describe('generateId', () => {
+  it('gives UUID v4 strings, all distinct, across refills of its random pool', () => {
+    const ids = Array.from({ length: 10_000 }, () => generateId());
+    for (const id of ids) expect(id).toMatch(UUID);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Every hex digit shows up in every free position: the bytes are random, not a pattern.
+    const digits = new Set(ids.map((id) => id[35]));
+    expect(digits.size).toBe(16);
   });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** Letters, digits and `-_.:` only: safe in headers, logs and label values. */
 const ID_PATTERN = /^[A-Za-z0-9\-_.:]+$/;
@@ -26,8 +26,39 @@ export function checkInboundId(value: HeaderValue, maxLength: number): Rejection
   return undefined;
 }
 
-/** A fresh ID for requests that bring none (a UUID v4). */
-export const generateId = (): string => randomUUID();
+/** Random bytes for 256 IDs at a time, from the CSPRNG. */
+const idBytes = Buffer.allocUnsafe(16 * 256);
+let idOffset = idBytes.length;
+/** The ID's text, rewritten for each ID: ASCII, dashes in place. */
+const idText = Buffer.from('00000000-0000-0000-0000-000000000000', 'latin1');
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+/** Where the two hex digits of each of the 16 bytes go in the text. */
+const DIGIT_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+/**
+ * A fresh ID for requests that bring none: a random UUID v4, written from a
+ * pooled CSPRNG buffer into one string. `crypto.randomUUID()` builds its
+ * string from twenty concatenations, about 1 kB of garbage per ID, which was
+ * the largest allocation per request after the access line.
+ */
+export function generateId(): string {
+  if (idOffset === idBytes.length) {
+    randomFillSync(idBytes);
+    idOffset = 0;
+  }
+  const at = idOffset;
+  idOffset += 16;
+  for (let i = 0; i < 16; i++) {
+    let byte = idBytes[at + i] as number;
+    if (i === 6)
+      byte = (byte & 0x0f) | 0x40; // version 4
+    else if (i === 8) byte = (byte & 0x3f) | 0x80; // variant 10
+    const to = DIGIT_AT[i] as number;
+    idText[to] = HEX_DIGITS[byte >> 4] as number;
+    idText[to + 1] = HEX_DIGITS[byte & 15] as number;
+  }
+  return idText.toString('latin1');
+}
 
 /**
  * Picks the correlation ID of an inbound request: the `primary` header, else
