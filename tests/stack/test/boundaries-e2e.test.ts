@@ -10,7 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningMonolith, startMonolith } from '../../../examples/modular-monolith/src/server.js';
 import { driveRound, ROUND_STATUSES } from '../../../examples/modular-monolith/src/traffic.js';
-import { type StackPrometheus, startStackPrometheus } from './support/prometheus.js';
+import { poll } from './support/poll.js';
+import { type PromSeries, type StackPrometheus, startStackPrometheus } from './support/prometheus.js';
 import { DEFAULT_MACROS, dashboardQueries, type PanelQuery, substitute, syntaxErrors } from './support/queries.js';
 
 const SERVICE = 'modular-monolith';
@@ -54,15 +55,9 @@ afterAll(async () => {
   await monolith?.close();
 });
 
-async function poll(promql: string, accept: (result: Awaited<ReturnType<StackPrometheus['query']>>) => boolean, tries = 60) {
-  let last: Awaited<ReturnType<StackPrometheus['query']>> = [];
-  for (let i = 0; i < tries; i++) {
-    last = await prometheus.query(promql);
-    if (accept(last)) return last;
-    await sleep(250);
-  }
-  return last;
-}
+/** Polls an instant query until `accept` holds (see `poll`). */
+const pollQuery = (promql: string, accept: (result: PromSeries[]) => boolean, tries = 60): Promise<PromSeries[]> =>
+  poll(() => prometheus.query(promql), accept, tries);
 
 async function boardQueries(): Promise<PanelQuery[]> {
   return (await dashboardQueries()).panels.filter((panel) => panel.dashboard === FILE);
@@ -76,7 +71,7 @@ describe('the module boundaries dashboard against a real Prometheus scraping the
     for (const panel of panels) {
       const promql = substitute(panel.raw, MACROS);
       expect(syntaxErrors('promql', promql), panel.where).toEqual([]);
-      const result = await poll(promql, (series) => series.length > 0);
+      const result = await pollQuery(promql, (series) => series.length > 0);
       if (result.length === 0) empty.push(`${panel.where}: ${promql}`);
     }
     expect(empty).toEqual([]);
@@ -87,17 +82,17 @@ describe('the module boundaries dashboard against a real Prometheus scraping the
 
   it('the node graph has the four modules as nodes and the five calls as edges, with id, source and target', async () => {
     const graph = (await boardQueries()).filter((panel) => panel.panel === 'Module graph');
-    const nodes = await poll(substitute(graph[0]?.raw ?? '', MACROS), (r) => r.length === 4);
+    const nodes = await pollQuery(substitute(graph[0]?.raw ?? '', MACROS), (r) => r.length === 4);
     expect(nodes.map((s) => s.metric.id).sort()).toEqual(['billing', 'catalog', 'http', 'orders']);
     // http is an entry point: it spends no time of its own as a callee.
     expect(Number(nodes.find((s) => s.metric.id === 'http')?.value[1])).toBe(0);
     expect(Number(nodes.find((s) => s.metric.id === 'billing')?.value[1])).toBeGreaterThan(0);
-    const radius = await poll(substitute(graph[1]?.raw ?? '', MACROS), (r) => r.length === 4);
+    const radius = await pollQuery(substitute(graph[1]?.raw ?? '', MACROS), (r) => r.length === 4);
     for (const node of radius) {
       expect(Number(node.value[1])).toBeGreaterThanOrEqual(20);
       expect(Number(node.value[1])).toBeLessThanOrEqual(60);
     }
-    const edges = await poll(substitute(graph[2]?.raw ?? '', MACROS), (r) => r.length === 5);
+    const edges = await pollQuery(substitute(graph[2]?.raw ?? '', MACROS), (r) => r.length === 5);
     expect(edges.map((s) => `${s.metric.id} ${s.metric.source} ${s.metric.target}`).sort()).toEqual([
       'billing->catalog billing catalog',
       'http->catalog http catalog',
@@ -106,7 +101,7 @@ describe('the module boundaries dashboard against a real Prometheus scraping the
       'orders->catalog orders catalog',
     ]);
     // Colour is the error ratio: per round orders -> billing fails 1 call in 4, billing -> catalog never.
-    const colour = await poll(substitute(graph[4]?.raw ?? '', MACROS), (r) => r.length === 5);
+    const colour = await pollQuery(substitute(graph[4]?.raw ?? '', MACROS), (r) => r.length === 5);
     const ratio = (id: string) => Number(colour.find((s) => s.metric.id === id)?.value[1]);
     expect(ratio('orders->billing')).toBeCloseTo(0.25, 1);
     expect(ratio('http->orders')).toBeCloseTo(2 / 6, 1);
@@ -115,9 +110,9 @@ describe('the module boundaries dashboard against a real Prometheus scraping the
 
   it('the extraction candidates count each module’s distinct callers and rank by latency contributed', async () => {
     const table = (await boardQueries()).filter((panel) => panel.panel === 'Extraction candidates');
-    const callers = await poll(substitute(table[2]?.raw ?? '', MACROS), (r) => r.length === 3);
+    const callers = await pollQuery(substitute(table[2]?.raw ?? '', MACROS), (r) => r.length === 3);
     expect(Object.fromEntries(callers.map((s) => [s.metric.to_module, Number(s.value[1])]))).toEqual({ catalog: 3, orders: 1, billing: 1 });
-    const contributed = await poll(substitute(table[0]?.raw ?? '', MACROS), (r) => r.length === 3);
+    const contributed = await pollQuery(substitute(table[0]?.raw ?? '', MACROS), (r) => r.length === 3);
     const of = (module: string) => Number(contributed.find((s) => s.metric.to_module === module)?.value[1]);
     // billing waits 2 ms per charge on its card processor: it contributes latency of its own.
     expect(of('billing')).toBeGreaterThan(0);

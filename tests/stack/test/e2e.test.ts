@@ -10,7 +10,8 @@ import { createTelemetry, defineEvents, type Telemetry } from '@periscope/sdk';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from '../../../packages/sdk/test/support/otlp-receiver.js';
-import { type StackPrometheus, startStackPrometheus } from './support/prometheus.js';
+import { poll } from './support/poll.js';
+import { type PromSeries, type StackPrometheus, startStackPrometheus } from './support/prometheus.js';
 import { DEFAULT_MACROS, dashboardQueries, type PanelQuery, substitute, syntaxErrors } from './support/queries.js';
 
 const SERVICE = 'accounts';
@@ -80,15 +81,9 @@ async function warmUp(): Promise<void> {
 }
 
 /** Polls an instant query until `accept` holds; bounded, never a wall-clock assertion. */
-async function poll(promql: string, accept: (result: Awaited<ReturnType<StackPrometheus['query']>>) => boolean, tries = 60) {
-  let last: Awaited<ReturnType<StackPrometheus['query']>> = [];
-  for (let i = 0; i < tries; i++) {
-    last = await prometheus.query(promql);
-    if (accept(last)) return last;
-    await sleep(250);
-  }
-  return last;
-}
+/** Polls an instant query until `accept` holds (see `poll`). */
+const pollQuery = (promql: string, accept: (result: PromSeries[]) => boolean, tries = 60): Promise<PromSeries[]> =>
+  poll(() => prometheus.query(promql), accept, tries);
 
 beforeAll(async () => {
   receiver = await OtlpReceiver.start();
@@ -151,7 +146,7 @@ beforeAll(async () => {
 
   // Series must exist in one scrape before their increase can show in a rate.
   await warmUp();
-  await poll('count(http_server_request_duration_seconds_count)', (result) => Number(result[0]?.value[1]) >= 7);
+  await pollQuery('count(http_server_request_duration_seconds_count)', (result) => Number(result[0]?.value[1]) >= 7);
   trafficDone = (async () => {
     for (let round = 4; !stopTraffic; round++) {
       await visit(round);
@@ -185,7 +180,7 @@ describe('every dashboard panel against a real Prometheus scraping a Periscope s
         await prometheus.query(promql); // must still be a query Prometheus accepts
         continue;
       }
-      const result = await poll(promql, (series) => series.length > 0, 80);
+      const result = await pollQuery(promql, (series) => series.length > 0, 80);
       if (result.length === 0) empty.push(`${panel.where}: ${promql}`);
     }
     expect(empty).toEqual([]);
@@ -193,18 +188,23 @@ describe('every dashboard panel against a real Prometheus scraping a Periscope s
 
   it('the fast-burn SLO alerts fire for a service whose 5xx and slow shares are far over budget', async () => {
     // the traffic's real shares, as the recording rules see them: far over 14.4x either budget (1.44% and 14.4%)
-    const errors = await poll(`service:slo_errors:ratio_rate5m{service="${SERVICE}"}`, (result) => result.length === 1);
-    const slow = await poll(`service:slo_slow_requests:ratio_rate5m{service="${SERVICE}"}`, (result) => result.length === 1);
+    const errors = await pollQuery(`service:slo_errors:ratio_rate5m{service="${SERVICE}"}`, (result) => result.length === 1);
+    const slow = await pollQuery(`service:slo_slow_requests:ratio_rate5m{service="${SERVICE}"}`, (result) => result.length === 1);
     expect(Number(errors[0]?.value[1])).toBeGreaterThan(0.05);
     expect(Number(slow[0]?.value[1])).toBeGreaterThan(0.2);
-    const alerts = await poll(`ALERTS{alertstate="firing", service="${SERVICE}"}`, (result) => result.length >= 4);
+    const alerts = await pollQuery(`ALERTS{alertstate="firing", service="${SERVICE}"}`, (result) => result.length >= 4);
     const names = alerts.map((series) => series.metric.alertname);
     expect(names).toContain('PeriscopeAvailabilityBudgetBurnFast');
     expect(names).toContain('PeriscopeLatencyBudgetBurnFast');
   });
 
   it('the funnel conversion rules yield ratios between 0 and 1 for each step', async () => {
-    const ratios = await poll('periscope:funnel_conversion:ratio5m{funnel="signup"}', (result) => result.length === 3);
+    // Waits for ratios in (0, 1]: early on, rate() extrapolates each counter from its first samples, and a
+    // later step can briefly read above an earlier one. A ratio that never gets there fails the test.
+    const ratios = await pollQuery(
+      'periscope:funnel_conversion:ratio5m{funnel="signup"}',
+      (result) => result.length === 3 && result.every((series) => Number(series.value[1]) > 0 && Number(series.value[1]) <= 1),
+    );
     expect(ratios.map((series) => `${series.metric.from_step} -> ${series.metric.to_step}`).sort()).toEqual([
       'landing.viewed -> checkout.completed',
       'landing.viewed -> user.signed_up',

@@ -7,6 +7,8 @@
 import { type PromExemplarSeries, type PromSeries, startPrometheus } from '../../../../packages/sdk/test/support/prometheus.js';
 import { RULE_FILES, repoPath } from './repo.js';
 
+export type { PromSeries };
+
 export interface StackPrometheus {
   readonly url: string;
   query(promql: string): Promise<PromSeries[]>;
