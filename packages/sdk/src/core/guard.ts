@@ -37,7 +37,8 @@ export class Guard {
       this.#self.internalError(where);
       if (this.#warned.has(where)) return;
       this.#warned.add(where);
-      this.#diag.warn({ component: 'periscope', where, err: error }, `periscope: ${where} failed; further failures here are only counted`);
+      // The diagnostic logger binds `component: "periscope"` itself.
+      this.#diag.warn({ where, err: error }, `periscope: ${where} failed; further failures here are only counted`);
     } catch {
       // Nothing left to tell: the diagnostics themselves failed.
     }
