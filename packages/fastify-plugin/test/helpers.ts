@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from '@periscope/sdk';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { type PageSample, pageSamples } from '../../sdk/test/support/parse-metrics.js';
 import { periscope } from '../src/index.js';
 
 /** One parsed JSON log line. */
@@ -97,35 +98,10 @@ export async function startApp(harness: Harness, routes: (app: FastifyInstance) 
 }
 
 /** One sample of the OpenMetrics page. */
-export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-  exemplar?: { labels: Record<string, string>; value: number };
-}
+export type Sample = PageSample;
 
-function parseLabels(text: string | undefined): Record<string, string> {
-  const labels: Record<string, string> = {};
-  if (!text) return labels;
-  for (const match of text.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-    labels[match[1]!] = match[2]!.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
-  }
-  return labels;
-}
-
-/** A small OpenMetrics text parser: samples with their labels and exemplar. */
-export function parseOpenMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*?)\})? (\S+)(?: # \{(.*?)\} (\S+)(?: \S+)?)?$/.exec(line);
-    if (!match) throw new Error(`unparsable OpenMetrics line: ${line}`);
-    const sample: Sample = { name: match[1]!, labels: parseLabels(match[2]), value: Number(match[3]) };
-    if (match[5] !== undefined) sample.exemplar = { labels: parseLabels(match[4]), value: Number(match[5]) };
-    samples.push(sample);
-  }
-  return samples;
-}
+/** Parses a whole OpenMetrics page with the SDK tests' strict parser. */
+export const parseOpenMetrics = pageSamples;
 
 /** Samples of `name` whose labels are exactly `labels` (apart from `le`). */
 export function series(samples: Sample[], name: string, labels?: Record<string, string>): Sample[] {

@@ -117,7 +117,7 @@ function observeSeries(count: Sample, samples: Sample[], ids: IdChecker): Observ
   const exemplars = samples.filter((s) => s.name === `${DURATION}_bucket` && s.exemplar && sameSeries(s, labels));
   let exemplar: ObservedSeries['exemplar'] = exemplars.length === 0 ? 'none' : `${exemplars.length} exemplars`;
   if (exemplars.length === 1) {
-    const { trace_id, span_id } = exemplars[0]!.exemplar!;
+    const { trace_id, span_id } = exemplars[0]!.exemplar!.labels;
     exemplar = { trace_id: ids.trace(trace_id), span_id: ids.span(span_id) };
   }
   return { labels, count: count.value, exemplar };

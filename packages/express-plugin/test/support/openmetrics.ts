@@ -1,34 +1,10 @@
-/** One sample line of an OpenMetrics exposition, with its exemplar when there is one. */
-export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-  exemplar?: { labels: Record<string, string>; value: number };
-}
+import { type PageSample, pageSamples } from '../../../sdk/test/support/parse-metrics.js';
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*?)\})?\s+(\S+)(?:\s+\S+)?(?:\s+#\s+\{(.*?)\}\s+(\S+).*)?$/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+/** One sample of an OpenMetrics exposition, with its exemplar when there is one. */
+export type Sample = PageSample;
 
-function parseLabels(text: string | undefined): Record<string, string> {
-  const labels: Record<string, string> = {};
-  if (!text) return labels;
-  for (const match of text.matchAll(LABEL)) labels[match[1]!] = match[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-  return labels;
-}
-
-/** Parses the sample lines of an OpenMetrics page; throws on a line it cannot read. */
-export function parseOpenMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = SAMPLE.exec(line);
-    if (!match) throw new Error(`unparseable OpenMetrics line: ${line}`);
-    const sample: Sample = { name: match[1]!, labels: parseLabels(match[2]), value: Number(match[3]) };
-    if (match[4] !== undefined) sample.exemplar = { labels: parseLabels(match[4]), value: Number(match[5]) };
-    samples.push(sample);
-  }
-  return samples;
-}
+/** Parses a whole OpenMetrics page with the SDK tests' strict parser. */
+export const parseOpenMetrics = pageSamples;
 
 /** Samples called `name` whose labels, `le` aside, are exactly `labels`. */
 export function series(samples: Sample[], name: string, labels: Record<string, string>): Sample[] {

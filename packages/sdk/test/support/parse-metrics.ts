@@ -217,3 +217,18 @@ export function sampleValue(parsed: ParsedExposition, name: string, labels: Reco
 
 /** The name other suites import; `sampleValue` is the same function under a name that shadows no global. */
 export { sampleValue as valueOf };
+
+/** A sample as the plugin and conformance tests read it: name, labels, value, and its exemplar's labels and value. */
+export interface PageSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+  exemplar?: { labels: Record<string, string>; value: number };
+}
+
+/** The samples of a whole exposition page, parsed strictly by {@link parseExposition}. */
+export function pageSamples(text: string): PageSample[] {
+  return parseExposition(text).samples.map(({ name, labels, value, exemplar }) =>
+    exemplar ? { name, labels, value, exemplar: { labels: exemplar.labels, value: exemplar.value } } : { name, labels, value },
+  );
+}
