@@ -100,14 +100,18 @@ describe('telemetry never throws into the app', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as AddressInfo;
     try {
+      const logs = new LogLines();
       telemetry = createTelemetry({
         serviceName: 'g',
-        logs: { destination: new LogLines() },
+        logs: { destination: logs },
         metrics: { server: { host: '127.0.0.1', port } },
         traces: { exporter: 'none' },
       });
       expect(await telemetry.metricsUrl).toBeUndefined();
       expect(counter(await telemetry.metrics('text'), 'periscope_internal_errors_total', 'where="metrics.listen"')).toBe(1);
+      // The warning says why, with the address: what an operator needs to free the port or pick another.
+      const [warning] = logs.lines.filter((line) => line.where === 'metrics.listen');
+      expect((warning?.err as { message?: string } | undefined)?.message).toContain(`EADDRINUSE: address already in use 127.0.0.1:${port}`);
     } finally {
       blocker.close();
     }
