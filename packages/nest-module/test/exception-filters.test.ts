@@ -1,12 +1,10 @@
 import 'reflect-metadata';
 import { type ArgumentsHost, type CanActivate, Catch, Controller, type ExceptionFilter, Get, Injectable, UseGuards } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { PeriscopeModule } from '../src/index.js';
-import { platforms, type RunningApp, startApp } from './support/app.js';
+import { describe, expect, it } from 'vitest';
+import { periscopeApps, platforms } from './support/app.js';
 import { BoomError } from './support/fixture.js';
 import { expectObserved } from './support/observed.js';
-import { createTestTelemetry, type TestTelemetry } from './support/telemetry.js';
 
 /** The app's own filter: answers BoomError with its own status and body. */
 @Catch(BoomError)
@@ -47,31 +45,18 @@ class FilteredController {
 }
 
 describe.each(platforms)('exceptions on their way to filters, on %s', (platform) => {
-  let t: TestTelemetry;
-  let running: RunningApp | undefined;
-
-  async function start(): Promise<string> {
-    t = createTestTelemetry();
-    running = await startApp(platform, {
-      imports: [PeriscopeModule.forRoot({ telemetry: t.telemetry })],
-      controllers: [FilteredController],
-      providers: [{ provide: APP_FILTER, useClass: BoomFilter }, FailingGuard],
-    });
-    return running.url;
-  }
-
-  afterEach(async () => {
-    await running?.close();
-    running = undefined;
-    await t?.telemetry.shutdown();
-  });
+  const app = periscopeApps(platform, () => ({
+    controllers: [FilteredController],
+    providers: [{ provide: APP_FILTER, useClass: BoomFilter }, FailingGuard],
+  }));
+  const start = (): Promise<string> => app.start();
 
   it("the app's own filter still answers, and the exception it answered is recorded with its class", async () => {
     const url = await start();
     const response = await fetch(`${url}/filtered`);
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ handled: 'by the app', message: 'answered by a filter' });
-    const { span } = await expectObserved(t, {
+    const { span } = await expectObserved(app.t, {
       method: 'GET',
       route: '/filtered',
       path: '/filtered',
@@ -86,6 +71,6 @@ describe.each(platforms)('exceptions on their way to filters, on %s', (platform)
     const url = await start();
     const response = await fetch(`${url}/guarded`);
     expect(response.status).toBe(500);
-    await expectObserved(t, { method: 'GET', route: '/guarded', path: '/guarded', status: 500, errorType: 'GuardFailure', response });
+    await expectObserved(app.t, { method: 'GET', route: '/guarded', path: '/guarded', status: 500, errorType: 'GuardFailure', response });
   });
 });

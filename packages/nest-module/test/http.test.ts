@@ -1,44 +1,27 @@
 import 'reflect-metadata';
 import { SpanKind } from '@opentelemetry/api';
-import { afterEach, describe, expect, it } from 'vitest';
-import { PeriscopeModule } from '../src/index.js';
-import { platforms, type RunningApp, startApp } from './support/app.js';
+import { describe, expect, it } from 'vitest';
+import { periscopeApps, platforms } from './support/app.js';
 import { Gate, ProbeController, UsersController, UsersService } from './support/fixture.js';
 import { expectObserved } from './support/observed.js';
 import { parseOpenMetrics, select } from './support/openmetrics.js';
-import { createTestTelemetry, type TestTelemetry } from './support/telemetry.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe.each(platforms)('PeriscopeModule on %s', (platform) => {
-  let t: TestTelemetry;
-  let running: RunningApp | undefined;
   let gate: Gate;
-
-  async function start(globalPrefix?: string): Promise<string> {
-    t = createTestTelemetry();
+  const app = periscopeApps(platform, () => {
     gate = new Gate();
-    running = await startApp(platform, {
-      imports: [PeriscopeModule.forRoot({ telemetry: t.telemetry })],
-      controllers: [UsersController, ProbeController],
-      providers: [UsersService, { provide: Gate, useValue: gate }],
-      globalPrefix,
-    });
-    return running.url;
-  }
-
-  afterEach(async () => {
-    await running?.close();
-    running = undefined;
-    await t?.telemetry.shutdown();
+    return { controllers: [UsersController, ProbeController], providers: [UsersService, { provide: Gate, useValue: gate }] };
   });
+  const start = (globalPrefix?: string): Promise<string> => app.start({ globalPrefix });
 
   it('a 200 is observed under its route template, with the IDs in the handler matching the response headers', async () => {
     const url = await start();
     const response = await fetch(`${url}/ok?verbose=1`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as { ok: boolean; context: Record<string, string> };
-    const { span } = await expectObserved(t, { method: 'GET', route: '/ok', path: '/ok', status: 200, response });
+    const { span } = await expectObserved(app.t, { method: 'GET', route: '/ok', path: '/ok', status: 200, response });
     expect(body.context.correlation_id).toBe(response.headers.get('x-correlation-id'));
     expect(body.context.request_id).toBe(response.headers.get('x-request-id'));
     expect(body.context.trace_id).toBe(span.spanContext().traceId);
@@ -51,7 +34,13 @@ describe.each(platforms)('PeriscopeModule on %s', (platform) => {
     const response = await fetch(`${url}/no/such/path/123`);
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
-    const { samples } = await expectObserved(t, { method: 'GET', route: 'unmatched', path: '/no/such/path/123', status: 404, response });
+    const { samples } = await expectObserved(app.t, {
+      method: 'GET',
+      route: 'unmatched',
+      path: '/no/such/path/123',
+      status: 404,
+      response,
+    });
     expect(samples.some((s) => Object.values(s.labels).some((v) => v.includes('/no/such')))).toBe(false);
   });
 
@@ -60,7 +49,7 @@ describe.each(platforms)('PeriscopeModule on %s', (platform) => {
     const response = await fetch(`${url}/boom`);
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ statusCode: 500, message: 'Internal server error' });
-    const { span, log } = await expectObserved(t, {
+    const { span, log } = await expectObserved(app.t, {
       method: 'GET',
       route: '/boom',
       path: '/boom',
@@ -78,7 +67,7 @@ describe.each(platforms)('PeriscopeModule on %s', (platform) => {
     const response = await fetch(`${url}/boom-async`);
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ statusCode: 500, message: 'Internal server error' });
-    const { span } = await expectObserved(t, {
+    const { span } = await expectObserved(app.t, {
       method: 'GET',
       route: '/boom-async',
       path: '/boom-async',
@@ -94,7 +83,7 @@ describe.each(platforms)('PeriscopeModule on %s', (platform) => {
     const response = await fetch(`${url}/bad`);
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ statusCode: 400, message: 'name is required', error: 'Bad Request' });
-    const { span, log } = await expectObserved(t, { method: 'GET', route: '/bad', path: '/bad', status: 400, response });
+    const { span, log } = await expectObserved(app.t, { method: 'GET', route: '/bad', path: '/bad', status: 400, response });
     expect(span.events).toEqual([]);
     expect(log.level).toBe('warn');
   });
@@ -104,7 +93,7 @@ describe.each(platforms)('PeriscopeModule on %s', (platform) => {
     const response = await fetch(`${url}/unavailable`);
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ statusCode: 503, message: 'maintenance', error: 'Service Unavailable' });
-    const { span } = await expectObserved(t, {
+    const { span } = await expectObserved(app.t, {
       method: 'GET',
       route: '/unavailable',
       path: '/unavailable',
@@ -126,14 +115,14 @@ describe.each(platforms)('PeriscopeModule on %s', (platform) => {
     controller.abort();
     expect(await pending).toBe('AbortError');
     await gate.closed.promise;
-    const { log } = await expectObserved(t, { method: 'GET', route: '/hang', path: '/hang', errorType: 'aborted' });
+    const { log } = await expectObserved(app.t, { method: 'GET', route: '/hang', path: '/hang', errorType: 'aborted' });
     expect(log).toMatchObject({ aborted: true, msg: 'request aborted' });
     // The handler resumed after the abort and Nest tried to answer: still one record.
     await new Promise((resolve) => setImmediate(resolve));
-    await t.telemetry.forceFlush();
-    expect(t.accessLogs()).toHaveLength(1);
-    expect(t.exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER)).toHaveLength(1);
-    const samples = parseOpenMetrics(await t.telemetry.metrics('openmetrics'));
+    await app.t.telemetry.forceFlush();
+    expect(app.t.accessLogs()).toHaveLength(1);
+    expect(app.t.exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER)).toHaveLength(1);
+    const samples = parseOpenMetrics(await app.t.telemetry.metrics('openmetrics'));
     expect(select(samples, 'http_server_request_duration_seconds_count').map((s) => s.value)).toEqual([1]);
   });
 
@@ -142,7 +131,7 @@ describe.each(platforms)('PeriscopeModule on %s', (platform) => {
     const response = await fetch(`${url}/stream`);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('chunk-1 chunk-2');
-    await expectObserved(t, { method: 'GET', route: '/stream', path: '/stream', status: 200, response });
+    await expectObserved(app.t, { method: 'GET', route: '/stream', path: '/stream', status: 200, response });
   });
 
   it('a route with params is labelled with its template /users/:id', async () => {
@@ -150,7 +139,7 @@ describe.each(platforms)('PeriscopeModule on %s', (platform) => {
     const response = await fetch(`${url}/users/42`);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ id: '42' });
-    await expectObserved(t, { method: 'GET', route: '/users/:id', path: '/users/42', status: 200, response });
+    await expectObserved(app.t, { method: 'GET', route: '/users/:id', path: '/users/42', status: 200, response });
   });
 
   it('with global prefix "api" the span is named GET /api/users/:id', async () => {
@@ -158,7 +147,7 @@ describe.each(platforms)('PeriscopeModule on %s', (platform) => {
     const response = await fetch(`${url}/api/users/7`);
     expect(response.status).toBe(200);
     await response.json();
-    const { span } = await expectObserved(t, { method: 'GET', route: '/api/users/:id', path: '/api/users/7', status: 200, response });
+    const { span } = await expectObserved(app.t, { method: 'GET', route: '/api/users/:id', path: '/api/users/7', status: 200, response });
     expect(span.name).toBe('GET /api/users/:id');
   });
 
@@ -167,7 +156,7 @@ describe.each(platforms)('PeriscopeModule on %s', (platform) => {
     const response = await fetch(`${url}/ok`, { headers: { 'x-correlation-id': 'order-4711:retry.2' } });
     expect(response.headers.get('x-correlation-id')).toBe('order-4711:retry.2');
     await response.json();
-    const { log, samples } = await expectObserved(t, { method: 'GET', route: '/ok', path: '/ok', status: 200, response });
+    const { log, samples } = await expectObserved(app.t, { method: 'GET', route: '/ok', path: '/ok', status: 200, response });
     expect(log.correlation_id).toBe('order-4711:retry.2');
     expect(select(samples, 'periscope_correlation_id_rejected_total').reduce((sum, s) => sum + s.value, 0)).toBe(0);
   });
@@ -178,7 +167,7 @@ describe.each(platforms)('PeriscopeModule on %s', (platform) => {
     const replaced = response.headers.get('x-correlation-id');
     expect(replaced).toMatch(UUID);
     await response.json();
-    const { log, samples } = await expectObserved(t, { method: 'GET', route: '/ok', path: '/ok', status: 200, response });
+    const { log, samples } = await expectObserved(app.t, { method: 'GET', route: '/ok', path: '/ok', status: 200, response });
     expect(log.correlation_id).toBe(replaced);
     expect(select(samples, 'periscope_correlation_id_rejected_total', { reason: 'invalid_characters' }).map((s) => s.value)).toEqual([1]);
   });
@@ -189,7 +178,7 @@ describe.each(platforms)('PeriscopeModule on %s', (platform) => {
     const parentId = '00f067aa0ba902b7';
     const response = await fetch(`${url}/users/1`, { headers: { traceparent: `00-${traceId}-${parentId}-01` } });
     await response.json();
-    const { span, log } = await expectObserved(t, { method: 'GET', route: '/users/:id', path: '/users/1', status: 200, response });
+    const { span, log } = await expectObserved(app.t, { method: 'GET', route: '/users/:id', path: '/users/1', status: 200, response });
     expect(span.spanContext().traceId).toBe(traceId);
     expect(span.parentSpanContext).toMatchObject({ traceId, spanId: parentId, isRemote: true });
     expect(log.trace_id).toBe(traceId);

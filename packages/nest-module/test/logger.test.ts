@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { PeriscopeLogger, PeriscopeModule } from '../src/index.js';
-import { platforms, type RunningApp, startApp } from './support/app.js';
+import { describe, expect, it } from 'vitest';
+import { PeriscopeLogger } from '../src/index.js';
+import { periscopeApps, platforms } from './support/app.js';
 import { Gate, ProbeController, UsersController, UsersService } from './support/fixture.js';
 import { expectObserved } from './support/observed.js';
-import { createTestTelemetry, type TestTelemetry } from './support/telemetry.js';
+import { createTestTelemetry } from './support/telemetry.js';
 
 describe('PeriscopeLogger mapping', () => {
   it('maps Nest levels to pino levels and the trailing context argument to the context field', async () => {
@@ -64,29 +64,16 @@ describe('PeriscopeLogger mapping', () => {
 });
 
 describe.each(platforms)('logs inside requests on %s', (platform) => {
-  let t: TestTelemetry;
-  let running: RunningApp | undefined;
-
-  async function start(): Promise<string> {
-    t = createTestTelemetry();
-    running = await startApp(platform, {
-      imports: [PeriscopeModule.forRoot({ telemetry: t.telemetry })],
-      controllers: [UsersController, ProbeController],
-      providers: [UsersService, { provide: Gate, useValue: new Gate() }],
-      setup: (app) => app.useLogger(app.get(PeriscopeLogger)),
-    });
-    return running.url;
-  }
-
-  afterEach(async () => {
-    await running?.close();
-    running = undefined;
-    await t?.telemetry.shutdown();
-  });
+  const app = periscopeApps(platform, () => ({
+    controllers: [UsersController, ProbeController],
+    providers: [UsersService, { provide: Gate, useValue: new Gate() }],
+    setup: (nest) => nest.useLogger(nest.get(PeriscopeLogger)),
+  }));
+  const start = (): Promise<string> => app.start();
 
   it("Nest's own start-up lines go through PeriscopeLogger with their context", async () => {
     await start();
-    expect(t.logs()).toContainEqual(
+    expect(app.t.logs()).toContainEqual(
       expect.objectContaining({ level: 'info', context: 'NestApplication', msg: 'Nest application successfully started' }),
     );
   });
@@ -95,8 +82,8 @@ describe.each(platforms)('logs inside requests on %s', (platform) => {
     const url = await start();
     const response = await fetch(`${url}/users/5`, { headers: { 'x-correlation-id': 'corr-logger-1' } });
     await response.json();
-    const { span } = await expectObserved(t, { method: 'GET', route: '/users/:id', path: '/users/5', status: 200, response });
-    const line = t.logs().find((l) => l.msg === 'found 5');
+    const { span } = await expectObserved(app.t, { method: 'GET', route: '/users/:id', path: '/users/5', status: 200, response });
+    const line = app.t.logs().find((l) => l.msg === 'found 5');
     expect(line).toMatchObject({
       level: 'info',
       context: 'UsersService',
@@ -110,8 +97,8 @@ describe.each(platforms)('logs inside requests on %s', (platform) => {
     const url = await start();
     const response = await fetch(`${url}/users/9`);
     await response.json();
-    const { span } = await expectObserved(t, { method: 'GET', route: '/users/:id', path: '/users/9', status: 200, response });
-    expect(t.logs().find((l) => l.msg === 'user loaded')).toMatchObject({
+    const { span } = await expectObserved(app.t, { method: 'GET', route: '/users/:id', path: '/users/9', status: 200, response });
+    expect(app.t.logs().find((l) => l.msg === 'user loaded')).toMatchObject({
       user: '9',
       trace_id: span.spanContext().traceId,
       span_id: span.spanContext().spanId,
@@ -123,7 +110,7 @@ describe.each(platforms)('logs inside requests on %s', (platform) => {
     const url = await start();
     // The rest of the body is sent only once the server has parsed the headers, so it is read
     // in a later socket read, outside the request's async context: the module must re-enter it.
-    const server = running!.app.getHttpServer() as Server;
+    const server = app.nest.getHttpServer() as Server;
     const encoder = new TextEncoder();
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -142,9 +129,9 @@ describe.each(platforms)('logs inside requests on %s', (platform) => {
     } as RequestInit);
     expect(response.status).toBe(201);
     const body = (await response.json()) as { created: string; context: Record<string, string> };
-    const { span } = await expectObserved(t, { method: 'POST', route: '/users', path: '/users', status: 201, response });
+    const { span } = await expectObserved(app.t, { method: 'POST', route: '/users', path: '/users', status: 201, response });
     expect(body).toMatchObject({ created: 'ada', context: { correlation_id: 'corr-post-1', trace_id: span.spanContext().traceId } });
-    expect(t.logs().find((l) => l.msg === 'user loaded')).toMatchObject({
+    expect(app.t.logs().find((l) => l.msg === 'user loaded')).toMatchObject({
       user: 'ada',
       trace_id: span.spanContext().traceId,
       correlation_id: 'corr-post-1',
@@ -156,7 +143,7 @@ describe.each(platforms)('logs inside requests on %s', (platform) => {
     const response = await fetch(`${url}/boom`);
     expect(response.status).toBe(500);
     await response.json();
-    const { span } = await expectObserved(t, {
+    const { span } = await expectObserved(app.t, {
       method: 'GET',
       route: '/boom',
       path: '/boom',
@@ -164,7 +151,7 @@ describe.each(platforms)('logs inside requests on %s', (platform) => {
       errorType: 'BoomError',
       response,
     });
-    const nestLine = t.logs().find((l) => l.context === 'ExceptionsHandler');
+    const nestLine = app.t.logs().find((l) => l.context === 'ExceptionsHandler');
     expect(nestLine).toMatchObject({
       level: 'error',
       trace_id: span.spanContext().traceId,

@@ -4,6 +4,9 @@ import type { DynamicModule, INestApplication, ModuleMetadata, Type } from '@nes
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import { afterEach } from 'vitest';
+import { PeriscopeModule } from '../../src/index.js';
+import { createTestTelemetry, type TestTelemetry } from './telemetry.js';
 
 /** The two platforms every behaviour is checked on. */
 export const platforms = ['express', 'fastify'] as const;
@@ -42,4 +45,48 @@ export async function startApp(platform: Platform, options: AppOptions): Promise
     await app.close();
   };
   return { app, url: `http://127.0.0.1:${address.port}`, close };
+}
+
+/** A test's app with PeriscopeModule over a fresh test telemetry; see {@link periscopeApps}. */
+export interface PeriscopeApps {
+  /** The telemetry of the app `start()` built last. */
+  readonly t: TestTelemetry;
+  /** The Nest application `start()` built last. */
+  readonly nest: INestApplication;
+  /** Builds a telemetry and the app (`options()` merged with `extra`), listens, and returns its URL. */
+  start(extra?: Partial<Omit<AppOptions, 'imports'>>): Promise<string>;
+}
+
+/**
+ * One app per test on `platform`, with `PeriscopeModule.forRoot()` over a fresh
+ * test telemetry; both are closed after each test. `options` is called at
+ * every start, so it can make per-test fixtures.
+ */
+export function periscopeApps(platform: Platform, options: () => Omit<AppOptions, 'imports'>): PeriscopeApps {
+  let telemetry: TestTelemetry | undefined;
+  let running: RunningApp | undefined;
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+    await telemetry?.telemetry.shutdown();
+  });
+  return {
+    get t(): TestTelemetry {
+      if (!telemetry) throw new Error('start() the app first');
+      return telemetry;
+    },
+    get nest(): INestApplication {
+      if (!running) throw new Error('start() the app first');
+      return running.app;
+    },
+    async start(extra = {}) {
+      telemetry = createTestTelemetry();
+      running = await startApp(platform, {
+        ...options(),
+        ...extra,
+        imports: [PeriscopeModule.forRoot({ telemetry: telemetry.telemetry })],
+      });
+      return running.url;
+    },
+  };
 }
