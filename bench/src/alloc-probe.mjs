@@ -10,7 +10,8 @@
  * - `PROBE_MINOR=0`: leaves out what young-generation GCs collected, so what
  *   remains is what was promoted to the old heap (or is still live): objects
  *   per request should not be there;
- * - `PROBE_SAMPLE=0`: no sampling, only the request count; run it under
+ * - `PROBE_SAMPLE=0`: no sampling, only the request count and where the
+ *   memory is (RSS, heap spaces, external); run it under
  *   `node --trace-gc` to see scavenge times and how much each one promotes.
  *
  * PERISCOPE_BENCH_EXPERIMENT applies as in `pnpm bench`. Spans go to
@@ -20,6 +21,7 @@
 import { spawn } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { makeCell } from './scenarios.mjs';
 
 const [framework = 'fastify', stack = 'periscope', seconds = '5', route = 'users'] = process.argv.slice(2);
@@ -58,6 +60,24 @@ if (sampling)
 const result = await load(Number(seconds));
 if (!sampling) {
   console.error(`${cell.id}: ${result.requests.total} requests, ${result.requests.average} req/s`);
+  const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  const memory = process.memoryUsage();
+  console.error(
+    `peak RSS ${mib(process.resourceUsage().maxRSS * 1024)}, RSS now ${mib(memory.rss)}, heap ${mib(memory.heapTotal)} (used ${mib(memory.heapUsed)}), external ${mib(memory.external)} (array buffers ${mib(memory.arrayBuffers)})`,
+  );
+  for (const space of getHeapSpaceStatistics())
+    console.error(
+      `  ${space.space_name.padEnd(24)} size ${mib(space.space_size).padStart(9)}  used ${mib(space.space_used_size).padStart(9)}`,
+    );
+  if (globalThis.gc) {
+    globalThis.gc();
+    const after = process.memoryUsage();
+    console.error(
+      `after a full GC (--expose-gc): heap used ${mib(after.heapUsed)}, external ${mib(after.external)} (array buffers ${mib(after.arrayBuffers)})`,
+    );
+    if (process.env.PROBE_SNAPSHOT)
+      console.error(`heap snapshot: ${(await import('node:v8')).writeHeapSnapshot(process.env.PROBE_SNAPSHOT)}`);
+  }
   await telemetry?.shutdown();
   process.exit(0);
 }

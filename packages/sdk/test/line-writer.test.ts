@@ -46,12 +46,12 @@ function readAll(readFd: number, until: (text: string) => boolean): Promise<stri
 }
 
 /** A writer on `fd` that counts the lines it drops. */
-function countingWriter(fd: number, direct: boolean, maxPendingChars = 16 * 1024 * 1024): { writer: LineWriter; dropped: () => number } {
+function countingWriter(fd: number, direct: boolean, maxPendingBytes = 16 * 1024 * 1024): { writer: LineWriter; dropped: () => number } {
   let dropped = 0;
   const writer = new LineWriter({
     fd,
     direct,
-    maxPendingChars,
+    maxPendingBytes,
     onDrop: (n) => {
       dropped += n;
     },
@@ -104,6 +104,45 @@ describe.each([
     const lines = text.split('\n').filter(Boolean);
     expect(lines).toHaveLength(accepted);
     expect(lines.every((l) => l.startsWith('{"i":') && l.endsWith('"}'))).toBe(true);
+  });
+
+  it('writes a line larger than its 64 KiB staging chunk whole, between the lines around it', async () => {
+    const pipe = fifo();
+    const fd = pipe.writeFd();
+    const { writer, dropped } = countingWriter(fd, direct);
+    // 40,000 three-byte characters: 120,000 bytes of UTF-8 in one line.
+    const big = `{"big":"${'✓'.repeat(40_000)}"}\n`;
+    writer.write(line(1));
+    writer.write(big);
+    writer.write(line(2));
+    const text = await readAll(pipe.readFd, (t) => t.split('\n').length > 3);
+    writer.close();
+    closeSync(fd);
+    expect(text).toBe(line(1) + big + line(2));
+    expect(dropped()).toBe(0);
+  });
+
+  it('bounds what waits in bytes of UTF-8, not characters', async () => {
+    const pipe = fifo();
+    const fd = pipe.writeFd();
+    // Nobody reads: the pipe takes 64 kB, then everything waits. 3-byte characters make bytes three times the characters.
+    const bound = 30_000;
+    const { writer, dropped } = countingWriter(fd, direct, bound);
+    const wide = `${'✓'.repeat(99)}\n`; // 100 characters, 298 bytes
+    let accepted = 0;
+    for (let i = 0; i < 2_000; i++) {
+      if (writer.write(wide)) accepted++;
+      if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+    }
+    expect(dropped()).toBe(2_000 - accepted);
+    expect(writer.pendingLines * 298).toBeLessThanOrEqual(bound);
+    // Counting characters would have let about three times as many lines wait.
+    expect(writer.pendingLines).toBeGreaterThan(bound / 298 - 2);
+    // Drained before the descriptor closes, so no retry of this writer reaches a later test's descriptor.
+    const text = await readAll(pipe.readFd, (t) => t.split('\n').length > accepted);
+    writer.close();
+    closeSync(fd);
+    expect(text.split('\n').filter(Boolean)).toHaveLength(accepted);
   });
 
   it('flush() resolves once every accepted line is written, each exactly once, the write in flight included', async () => {

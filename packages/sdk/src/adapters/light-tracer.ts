@@ -169,7 +169,7 @@ export class LightSpan implements Span, ReadableSpan {
     this.#perfStart = performance.now();
     this.startMs = startTime === undefined ? Date.now() : toEpochMs(startTime);
     this.attributes = attributes;
-    this.#attributeCount = Object.keys(attributes).length;
+    this.#attributeCount = countKeys(attributes);
     if (this.#attributeCount > ATTRIBUTE_COUNT_LIMIT) {
       this.attributes = Object.fromEntries(Object.entries(attributes).slice(0, ATTRIBUTE_COUNT_LIMIT));
       this.droppedAttributesCount = this.#attributeCount - ATTRIBUTE_COUNT_LIMIT;
@@ -225,7 +225,7 @@ export class LightSpan implements Span, ReadableSpan {
       this.droppedLinksCount++;
     }
     const attributes = sanitize(link.attributes);
-    this.links.push(Object.keys(attributes).length > 0 ? { context: link.context, attributes } : { context: link.context });
+    this.links.push(countKeys(attributes) > 0 ? { context: link.context, attributes } : { context: link.context });
     return this;
   }
 
@@ -403,4 +403,11 @@ export class LightTracerProvider implements TracerProvider {
   shutdown(): Promise<void> {
     return this.#options.processor?.shutdown() ?? Promise.resolve();
   }
+}
+
+/** `Object.keys(o).length` without the array (attribute objects are plain). */
+function countKeys(o: object): number {
+  let n = 0;
+  for (const key in o) if (Object.hasOwn(o, key)) n++;
+  return n;
 }

@@ -5,13 +5,8 @@ import { isatty } from 'node:tty';
 export interface LineWriterOptions {
   /** File descriptor to write to (1 for stdout). */
   fd: number;
-  /**
-   * Most characters waiting to be written; a line that would go past it is
-   * dropped and reported. Characters, not bytes: counting bytes would cost a
-   * UTF-8 length computation per line (a UTF-8 line is at most 3 bytes per
-   * character, so the byte bound is three times this).
-   */
-  maxPendingChars: number;
+  /** Most bytes waiting to be written; a line that would go past it is dropped and reported. */
+  maxPendingBytes: number;
   /** Called with the number of lines dropped (buffer full, or the descriptor failed). */
   onDrop: (lines: number) => void;
   /**
@@ -66,19 +61,21 @@ const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 const RETRY_MILLIS = 10;
 
 /**
- * Most characters handed to one `write(2)`. A reader that falls behind leaves
- * a backlog; writing it in pieces keeps each write's buffer small (a copy of
- * the whole backlog at once would add its size to the heap again).
+ * Bytes of one staging chunk, and so the most handed to one `write(2)`. A
+ * reader that falls behind leaves a backlog of chunks, written one by one.
  */
-const MAX_CHARS_PER_WRITE = 64 * 1024;
+const CHUNK_BYTES = 64 * 1024;
 
 /**
- * An asynchronous, bounded line writer for log output. Lines written during
- * one turn of the event loop go out in one `write(2)` after it (up to 64 Ki
- * characters a write), off the request path; while a write is in flight or
- * refused, new lines wait in memory up to `maxPendingChars`, and what does
- * not fit is dropped and counted, so a slow or stuck reader costs the app
- * bounded memory and no blocking.
+ * An asynchronous, bounded line writer for log output. Each line is encoded
+ * into a staging chunk as it is written, so the string dies at once (held
+ * until the next turn of the event loop, lines outlived young-generation
+ * GCs and a batch was copied again to be joined). The lines written during
+ * one turn go out in one `write(2)` after it, off the request path; while a
+ * write is in flight or refused, new lines wait in further chunks up to
+ * `maxPendingBytes`, and what does not fit is dropped and counted, so a slow
+ * or stuck reader costs the app bounded memory and no blocking. A chunk that
+ * has been written is reused.
  *
  * The write itself is made from the event loop when the descriptor cannot
  * block (`direct`: a stdout pipe, `/dev/null`), else in the thread pool. The
@@ -94,16 +91,14 @@ export class LineWriter {
   readonly #max: number;
   readonly #onDrop: (lines: number) => void;
   readonly #direct: boolean;
-  #lines: string[] = [];
-  #pendingChars = 0;
-  /** Bytes of the write in flight not yet accepted by the descriptor. */
-  #inFlight: Buffer | undefined;
-  /**
-   * The bytes of each write are encoded into this buffer, reused from one
-   * write to the next (one write is in flight at a time): `Buffer.from()` of
-   * each batch cost about 1 µs a line, mostly allocating and measuring.
-   */
-  #bytes: Buffer | undefined;
+  /** Chunks of lines not yet handed to the descriptor, oldest first; the last one is being filled. */
+  #chunks: Chunk[] = [];
+  #pendingBytes = 0;
+  #pendingLines = 0;
+  /** A written chunk kept for the next one (with a direct descriptor, the same chunk serves every write). */
+  #spare: Buffer | undefined;
+  /** The chunk whose bytes are being written, and what of them the descriptor has not accepted yet. */
+  #inFlight: { chunk: Chunk; rest: Buffer } | undefined;
   /** An `fs.write` is running in the thread pool (as opposed to waiting to retry a refusal); never set when direct. */
   #writing = false;
   #scheduled = false;
@@ -113,7 +108,7 @@ export class LineWriter {
 
   constructor(options: LineWriterOptions) {
     this.#fd = options.fd;
-    this.#max = options.maxPendingChars;
+    this.#max = options.maxPendingBytes;
     this.#onDrop = options.onDrop;
     this.#direct = options.direct ?? writesCannotBlock(options.fd);
     flushAllOnExit(this);
@@ -121,12 +116,30 @@ export class LineWriter {
 
   /** pino's destination interface. */
   write(line: string): boolean {
-    if (this.#closed || this.#pendingChars + line.length > this.#max) {
+    if (this.#closed) {
       this.#onDrop(1);
       return false;
     }
-    this.#lines.push(line);
-    this.#pendingChars += line.length;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: room for that, so the line is never cut.
+    const room = line.length * 3;
+    let chunk = this.#chunks[this.#chunks.length - 1];
+    if (chunk === undefined || chunk.end + room > chunk.bytes.length) {
+      if (this.#pendingBytes + line.length > this.#max) {
+        this.#onDrop(1);
+        return false;
+      }
+      chunk = this.#newChunk(room);
+      this.#chunks.push(chunk);
+    }
+    const bytes = chunk.bytes.write(line, chunk.end, 'utf8');
+    if (this.#pendingBytes + bytes > this.#max) {
+      this.#onDrop(1); // the bytes stay past `end`, to be overwritten
+      return false;
+    }
+    chunk.end += bytes;
+    chunk.lines++;
+    this.#pendingBytes += bytes;
+    this.#pendingLines++;
     if (!this.#scheduled && !this.#inFlight) {
       this.#scheduled = true;
       setImmediate(() => this.#writeNext());
@@ -136,7 +149,7 @@ export class LineWriter {
 
   /** Lines not yet handed to the descriptor. */
   get pendingLines(): number {
-    return this.#lines.length;
+    return this.#pendingLines;
   }
 
   /**
@@ -147,7 +160,7 @@ export class LineWriter {
    * the thread pool is awaited rather than written a second time.
    */
   flush(waitMillis = 1000): Promise<void> {
-    if (!this.#inFlight && this.#lines.length === 0) return Promise.resolve();
+    if (!this.#inFlight && this.#pendingLines === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -174,12 +187,16 @@ export class LineWriter {
    * rather than blocking the exit; what is left then is counted as dropped.
    */
   flushSync(): void {
-    let data: Buffer = Buffer.alloc(0);
+    const parts: Buffer[] = [];
     if (this.#inFlight && !this.#writing) {
-      data = this.#inFlight;
+      parts.push(this.#inFlight.rest);
       this.#inFlight = undefined;
     }
-    if (this.#lines.length > 0) data = Buffer.concat([data, Buffer.from(this.#take(), 'utf8')]);
+    for (const chunk of this.#chunks) parts.push(chunk.bytes.subarray(0, chunk.end));
+    this.#chunks = [];
+    this.#pendingBytes = 0;
+    this.#pendingLines = 0;
+    let data = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
     // A full non-blocking pipe refuses with EAGAIN: sleep a millisecond and retry, for a bounded time.
     const deadline = Date.now() + SYNC_WAIT_MILLIS;
     while (data.length > 0) {
@@ -202,86 +219,90 @@ export class LineWriter {
     open.delete(this);
   }
 
-  /** Takes pending lines, whole, up to `limit` characters (at least one line). */
-  #take(limit = Number.POSITIVE_INFINITY): string {
-    const lines = this.#lines;
-    let count = 0;
-    let chars = 0;
-    while (count < lines.length && (count === 0 || chars + (lines[count] as string).length <= limit)) {
-      chars += (lines[count] as string).length;
-      count++;
-    }
-    const data = count === 1 ? (lines[0] as string) : lines.slice(0, count).join('');
-    if (count === lines.length) this.#lines = [];
-    else this.#lines = lines.slice(count);
-    this.#pendingChars -= chars;
-    return data;
+  /** A chunk with at least `room` bytes: the spare one when it will do. */
+  #newChunk(room: number): Chunk {
+    let bytes = this.#spare;
+    this.#spare = undefined;
+    if (bytes === undefined || bytes.length < room) bytes = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, room));
+    return { bytes, end: 0, lines: 0 };
   }
 
   #writeNext(): void {
     this.#scheduled = false;
     if (this.#inFlight) return;
-    if (this.#lines.length === 0) {
+    const chunk = this.#chunks.shift();
+    if (chunk === undefined) {
       for (const waiter of [...this.#idleWaiters]) waiter();
       return;
     }
-    const text = this.#take(MAX_CHARS_PER_WRITE);
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    if (!this.#bytes || this.#bytes.length < text.length * 3)
-      this.#bytes = Buffer.allocUnsafeSlow(Math.max(text.length, MAX_CHARS_PER_WRITE) * 3);
-    const length = this.#bytes.write(text, 0, 'utf8');
-    this.#send(this.#bytes.subarray(0, length));
+    // Handed over: later lines go to another chunk.
+    this.#pendingBytes -= chunk.end;
+    this.#pendingLines -= chunk.lines;
+    this.#send(chunk, chunk.bytes.subarray(0, chunk.end));
   }
 
-  #send(data: Buffer): void {
-    this.#inFlight = data;
+  #send(chunk: Chunk, data: Buffer): void {
+    const inFlight = { chunk, rest: data };
+    this.#inFlight = inFlight;
     if (this.#direct) {
       let written: number;
       try {
         written = writeSync(this.#fd, data, 0, data.length);
       } catch (error) {
-        this.#sent(data, error as NodeJS.ErrnoException, 0);
+        this.#sent(inFlight, error as NodeJS.ErrnoException, 0);
         return;
       }
-      this.#sent(data, null, written);
+      this.#sent(inFlight, null, written);
       return;
     }
     this.#writing = true;
     write(this.#fd, data, 0, data.length, null, (error, written) => {
       this.#writing = false;
-      this.#sent(data, error, written);
+      this.#sent(inFlight, error, written);
     });
   }
 
-  #sent(data: Buffer, error: NodeJS.ErrnoException | null, written: number): void {
-    if (this.#inFlight !== data) return; // flushSync took over a retry
+  #sent(inFlight: { chunk: Chunk; rest: Buffer }, error: NodeJS.ErrnoException | null, written: number): void {
+    if (this.#inFlight !== inFlight) return; // flushSync took over a retry
+    const data = inFlight.rest;
     if (error) {
       if (error.code === 'EAGAIN' || error.code === 'EBUSY') {
-        this.#retryLater(data);
+        this.#retryLater(inFlight);
         return;
       }
-      this.#inFlight = undefined;
+      this.#done(inFlight.chunk);
       this.#onDrop(countLines(data));
       this.#writeNext();
       return;
     }
     if (written < data.length) {
-      const rest = data.subarray(written);
+      inFlight.rest = data.subarray(written);
       // A short direct write means the pipe is full: wait for the reader rather than spin.
-      if (this.#direct) this.#retryLater(rest);
-      else this.#send(rest);
+      if (this.#direct) this.#retryLater(inFlight);
+      else this.#send(inFlight.chunk, inFlight.rest);
       return;
     }
-    this.#inFlight = undefined;
+    this.#done(inFlight.chunk);
     this.#writeNext();
   }
 
-  #retryLater(data: Buffer): void {
-    this.#inFlight = data;
+  #done(chunk: Chunk): void {
+    this.#inFlight = undefined;
+    if (chunk.bytes.length === CHUNK_BYTES) this.#spare = chunk.bytes;
+  }
+
+  #retryLater(inFlight: { chunk: Chunk; rest: Buffer }): void {
     setTimeout(() => {
-      if (this.#inFlight === data) this.#send(data);
+      if (this.#inFlight === inFlight) this.#send(inFlight.chunk, inFlight.rest);
     }, RETRY_MILLIS).unref();
   }
+}
+
+/** Lines encoded for writing: `bytes[0, end)` holds `lines` whole lines. */
+interface Chunk {
+  readonly bytes: Buffer;
+  end: number;
+  lines: number;
 }
 
 function countLines(data: Buffer): number {

@@ -56,7 +56,7 @@ export function createPinoLogging(
     // Stdout, written after each turn of the event loop and never blocking it: a
     // slow log reader leaves lines in a bounded buffer, and what overflows is
     // dropped and counted.
-    const writer = new LineWriter({ fd: 1, maxPendingChars: config.logs.bufferLimitBytes, onDrop: (lines) => self.logLinesDropped(lines) });
+    const writer = new LineWriter({ fd: 1, maxPendingBytes: config.logs.bufferLimitBytes, onDrop: (lines) => self.logLinesDropped(lines) });
     destination = writer;
     flush = () => writer.flush();
   }

@@ -88,8 +88,7 @@ export interface LogOptions {
   destination?: LogDestination;
   /**
    * Largest stdout buffer before lines are dropped (and counted in
-   * `periscope_log_lines_dropped_total`), in characters waiting to be written
-   * (bytes for ASCII lines; at most three bytes per character otherwise).
+   * `periscope_log_lines_dropped_total`), in bytes of UTF-8 waiting to be written.
    * @default 16 MiB
    */
   bufferLimitBytes?: number;

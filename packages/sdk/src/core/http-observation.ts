@@ -144,9 +144,12 @@ export interface HttpInstrumentationPort {
 
 export class HttpInstrumentation implements HttpInstrumentationPort {
   readonly #deps: HttpInstrumentationDeps;
+  /** The headers the propagator reads (`traceparent`, `tracestate`, `baggage`): with none of them, there is nothing to extract. */
+  readonly #propagationFields: readonly string[];
 
   constructor(deps: HttpInstrumentationDeps) {
     this.#deps = deps;
+    this.#propagationFields = deps.propagator.fields();
   }
 
   /**
@@ -173,7 +176,7 @@ export class HttpInstrumentation implements HttpInstrumentationPort {
     const correlation = resolveCorrelationId(headers[correlationHeader], headers[requestIdHeader], maxIdLength);
     if (correlation.rejected) self.correlationIdRejected(correlation.rejected);
 
-    const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+    const parent = this.#carriesPropagation(headers) ? propagator.extract(ROOT_CONTEXT, headers, headerGetter) : ROOT_CONTEXT;
     if (headers.traceparent !== undefined && !trace.getSpanContext(parent)) self.invalidInput('traceparent');
 
     const method = normaliseMethod(request.method);
@@ -207,6 +210,12 @@ export class HttpInstrumentation implements HttpInstrumentationPort {
     if (this.#deps.client) ctx = this.#deps.client.bind(ctx);
     this.#deps.metrics.requestStarted(method);
     return new ActiveObservation(this.#deps, span, ctx, requestContext, method, attributes[ATTR_URL_PATH] as string);
+  }
+
+  #carriesPropagation(headers: Readonly<Record<string, HeaderValue>>): boolean {
+    const fields = this.#propagationFields;
+    for (let i = 0; i < fields.length; i++) if (headers[fields[i] as string] !== undefined) return true;
+    return false;
   }
 }
 
