@@ -18,6 +18,7 @@ export async function runCell(cell, { sink, options }) {
     // Servers log to stdout as a service would; here stdout is /dev/null.
     stdout: 'ignore',
   });
+  const durationS = ROUTES[cell.route].steady ? options.steady : options.duration;
   const sample = { id: cell.id, ok: false, quietWaitMs: quiet.waitedMs, startedBusy: !quiet.quiet };
   let load;
   try {
@@ -32,12 +33,12 @@ export async function runCell(cell, { sink, options }) {
           connections: options.connections,
           rate: ROUTES[cell.route].rate,
           warmupS: options.warmup,
-          durationS: options.duration,
+          durationS: durationS,
         }),
       ],
       { cpu: LOAD_CPU },
     );
-    const resultPromise = nextMessage(load, 'result', (options.warmup + options.duration) * 1000 + 30_000);
+    const resultPromise = nextMessage(load, 'result', (options.warmup + durationS) * 1000 + 30_000);
     resultPromise.catch(() => {}); // awaited below; if 'measuring' fails first, this one must not go unhandled
     await nextMessage(load, 'measuring', options.warmup * 1000 + 30_000);
     const cpuBefore = cpuSeconds(server.pid);
@@ -66,6 +67,8 @@ export async function runCell(cell, { sink, options }) {
       serverCpu: (cpuAfter - cpuBefore) / result.elapsedS,
       driverCpu: result.driverCpu,
       peakRssBytes: peakRssBytes(server.pid),
+      // V8 grows the young generation (16 to 32 MiB here) once enough has survived its scavenges: a step in RSS.
+      youngGenMiB: flushed.youngGenBytes / 2 ** 20,
       sinkCpu: (sinkCpuAfter - sinkCpuBefore) / result.elapsedS,
     });
     // CPU used by anything but this cell's server, driver and sink: another job on the machine skews the sample.

@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 export const USAGE = `Usage: pnpm bench [options]
   --rounds N        interleaved rounds (default 3; --smoke: 1)
   --duration S      measured seconds per cell and round (default 8; --smoke: 2)
+  --steady S        measured seconds of the steady-state memory cells (route users-steady, run in round 1 only;
+                    default 60; --smoke: the --duration; 0 leaves them out)
   --warmup S        warm-up seconds before each measured run (default 1; --smoke: 0.5)
   --connections N   concurrent connections (default 50)
   --filter TEXT     only cells whose id (framework:stack:route) contains TEXT (or matches it as a regular expression), plus their bare cells
@@ -22,6 +24,7 @@ export function parseOptions(argv) {
       rounds: { type: 'string' },
       duration: { type: 'string' },
       warmup: { type: 'string' },
+      steady: { type: 'string' },
       connections: { type: 'string' },
       filter: { type: 'string' },
       json: { type: 'string' },
@@ -39,6 +42,7 @@ export function parseOptions(argv) {
     rounds: positive('rounds', values.rounds ?? (smoke ? '1' : '3'), true),
     duration: positive('duration', values.duration ?? (smoke ? '2' : '8')),
     warmup: positive('warmup', values.warmup ?? (smoke ? '0.5' : '1')),
+    steady: nonNegative('steady', values.steady ?? (smoke ? (values.duration ?? '2') : '60')),
     connections: positive('connections', values.connections ?? '50', true),
     quietWait: nonNegative('quiet-wait', values['quiet-wait'] ?? (smoke ? '0' : '60')),
     filter: values.filter,

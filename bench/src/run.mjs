@@ -10,7 +10,7 @@ import { runCell } from './cell.mjs';
 import { parseOptions, USAGE } from './options.mjs';
 import { pinning } from './processes.mjs';
 import { checkTargets, renderMarkdown, summarizeCells } from './report.mjs';
-import { makeCell, selectCells } from './scenarios.mjs';
+import { makeCell, ROUTES, selectCells } from './scenarios.mjs';
 import { startSink } from './sink-client.mjs';
 
 async function main() {
@@ -38,9 +38,14 @@ async function main() {
   }
   if (cells.length === 0) throw new Error(`no cell matches --filter '${options.filter}'`);
 
-  const estimate = Math.ceil((cells.length * options.rounds * (options.duration + options.warmup + 1.5)) / 60);
+  const steadyCells = cells.filter((cell) => ROUTES[cell.route].steady).length;
+  const estimate = Math.ceil(
+    ((cells.length - steadyCells) * options.rounds * (options.duration + options.warmup + 1.5) +
+      steadyCells * (options.steady + options.warmup + 1.5)) /
+      60,
+  );
   log(
-    `${cells.length} cells × ${options.rounds} rounds × ${options.duration} s (+${options.warmup} s warm-up), ${options.connections} connections, pinning: ${pinning}; about ${estimate} min`,
+    `${cells.length - steadyCells} cells × ${options.rounds} rounds × ${options.duration} s${steadyCells ? ` and ${steadyCells} steady-state cells × 1 round × ${options.steady} s` : ''} (+${options.warmup} s warm-up each), ${options.connections} connections, pinning: ${pinning}; about ${estimate} min`,
   );
 
   const sink = await startSink();
@@ -49,12 +54,14 @@ async function main() {
   try {
     for (let round = 1; round <= options.rounds; round++) {
       for (const cell of cells) {
+        // A steady-state cell runs once: its point is the long run, not the spread over rounds.
+        if (ROUTES[cell.route].steady && round > 1) continue;
         const sample = await runCell(cell, { sink, options });
         sample.round = round;
         samplesById.get(cell.id).push(sample);
         log(
           sample.ok
-            ? `round ${round} ${cell.id}: ${sample.rps.toFixed(0)} req/s, p50 ${sample.p50Us.toFixed(0)} µs, p99 ${sample.p99Us.toFixed(0)} µs, CPU server ${pct(sample.serverCpu)} driver ${pct(sample.driverCpu)} other ${pct(sample.otherCpu)}${cell.traced ? `, ${sample.spansPerRequest.toFixed(2)} spans/req` : ''}${sample.startedBusy ? ' (machine was busy)' : ''}`
+            ? `round ${round} ${cell.id}: ${sample.rps.toFixed(0)} req/s, p50 ${sample.p50Us.toFixed(0)} µs, p99 ${sample.p99Us.toFixed(0)} µs, CPU server ${pct(sample.serverCpu)} driver ${pct(sample.driverCpu)} other ${pct(sample.otherCpu)}, peak RSS ${(sample.peakRssBytes / 2 ** 20).toFixed(0)} MiB, young gen ${sample.youngGenMiB?.toFixed(0) ?? '?'} MiB${cell.traced ? `, ${sample.spansPerRequest.toFixed(2)} spans/req` : ''}${sample.startedBusy ? ' (machine was busy)' : ''}`
             : `round ${round} ${cell.id}: FAILED: ${sample.failure}`,
         );
       }

@@ -20,6 +20,12 @@ export const ROUTES = {
     what: 'the realistic route at a steady 2,000 requests/s, open loop (Periscope’s own paced driver), not as fast as it will go',
     rate: 2000,
   },
+  'users-steady': {
+    path: '/users/42',
+    template: '/users/:id',
+    what: 'the users route held for `--steady` seconds (60 by default) in one round: memory once V8 has grown the young generation as it does in a long-running service',
+    steady: true,
+  },
 };
 
 export const FRAMEWORKS = {
@@ -76,7 +82,7 @@ const ALL_STACKS_BY_FRAMEWORK = {
   'nest-fastify': ['bare', 'periscope', 'periscope-10pct'],
 };
 
-/** The realistic routes are measured for the stacks the issue's target names. */
+/** The realistic and steady routes are measured for the stacks the issue's targets name. */
 const REALISTIC_STACKS = ['bare', 'periscope'];
 
 /** A smaller set for `--smoke`: bare and all-signals everywhere, plus one anchor so its span counting is exercised. */
@@ -94,6 +100,8 @@ const SMOKE = new Set([
   'nest-express:periscope:users',
   'nest-fastify:bare:users',
   'nest-fastify:periscope:users',
+  'fastify:bare:users-steady',
+  'fastify:periscope:users-steady',
 ]);
 
 /** Every cell, in the order a round runs them. */
@@ -123,8 +131,9 @@ export function describeStack(stack, framework) {
  * Cells selected by the CLI. A filter (a substring or a regular expression) keeps cells whose id matches it, plus
  * the bare cell each kept cell is compared with.
  */
-export function selectCells({ smoke, filter }) {
+export function selectCells({ smoke, filter, steady }) {
   let cells = allCells();
+  if (steady === 0) cells = cells.filter((cell) => !ROUTES[cell.route].steady);
   if (smoke) cells = cells.filter((cell) => SMOKE.has(cell.id));
   if (filter) {
     const pattern = new RegExp(filter);

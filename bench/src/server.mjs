@@ -1,9 +1,11 @@
 /**
  * One benchmark server: `node server.mjs '<cell json>' <sink url>`, started by
  * the harness as an IPC child. Reports `{ type: 'ready', port, metricsUrl }`,
- * answers `flush` with span counts, and exits on `stop` (a normal exit, so
+ * answers `flush` with span counts and the young generation's size, and exits on `stop` (a normal exit, so
  * `--cpu-prof` can write its profile).
  */
+
+import { getHeapSpaceStatistics } from 'node:v8';
 
 const cell = JSON.parse(process.argv[2]);
 const sinkUrl = process.argv[3];
@@ -29,7 +31,8 @@ async function start() {
   process.on('message', async (message) => {
     if (message.type === 'flush') {
       await Promise.allSettled([telemetry?.forceFlush(), otel?.flush()]);
-      process.send({ type: 'flushed', spansEnded: otel ? otel.spansEnded() : undefined });
+      const youngGen = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+      process.send({ type: 'flushed', spansEnded: otel ? otel.spansEnded() : undefined, youngGenBytes: youngGen?.space_size });
     } else if (message.type === 'stop') {
       await Promise.race([Promise.allSettled([app.close(), telemetry?.shutdown()]), new Promise((resolve) => setTimeout(resolve, 2000))]);
       process.exit(0);

@@ -21,6 +21,7 @@ interface Summary {
   p50Ratio: Range;
   p99Ratio: Range;
   peakRssMiB: Range;
+  youngGenMiB: Range;
   spansPerRequest?: Range;
   sinkSpans?: number;
   spansDropped?: number;
@@ -68,6 +69,16 @@ describe('pnpm bench --smoke', () => {
     expect(paced.map((summary) => summary.id).sort()).toEqual(['fastify:bare:realistic-2k', 'fastify:periscope:realistic-2k']);
     // The closed-loop realistic cell serves several times 2,000 req/s here; a paced one never goes past its rate.
     for (const summary of paced) expect(summary.rps.median, summary.id).toBeLessThanOrEqual(2000 * 1.05);
+  });
+
+  it('the steady-state memory cells run, and every cell reports its young generation', () => {
+    const steady = summaries.filter((summary) => summary.route === 'users-steady');
+    expect(steady.map((summary) => summary.id).sort()).toEqual(['fastify:bare:users-steady', 'fastify:periscope:users-steady']);
+    // V8's young generation is a few MiB at least and at most its default 64 MiB cap on 64-bit Node 20.
+    for (const summary of summaries) {
+      expect(summary.youngGenMiB.median, summary.id).toBeGreaterThan(0);
+      expect(summary.youngGenMiB.median, summary.id).toBeLessThanOrEqual(64);
+    }
   });
 
   it('every scenario served requests with no errors', () => {
