@@ -7,6 +7,7 @@
  * Processes are pinned to CPU 0 when `taskset` exists.
  */
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { checkInboundId, createTelemetry, defineEvents } from '@periscope/sdk';
@@ -37,6 +38,24 @@ const quiet = createTelemetry({
   traces: { exporter: 'none' },
   outbound: false,
 });
+
+// All signals as the servers run them, but lines go to a no-op stream, and spans to a receiver in this process
+// that answers at once. The timed loop runs no I/O, so each run is followed by a flush that empties the export
+// queue. What this leaves out of the request path: the stdout write, and building and sending export requests.
+const receiver = createServer((req, res) => req.resume().on('end', () => res.end()));
+await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+receiver.unref();
+const full = createTelemetry({
+  serviceName: 'micro-full',
+  env: {},
+  logs: { destination: sink },
+  metrics: { server: false, runtime: false },
+  // A queue that holds a whole timed run, so every span is copied into it as in a server.
+  traces: { endpoint: `http://127.0.0.1:${receiver.address().port}/v1/traces`, protocol: 'http/protobuf', maxQueueSize: 100_000 },
+  outbound: false,
+  diagnosticLevel: 'silent',
+});
+const requestHeaders = { host: '127.0.0.1:3000', 'user-agent': 'autocannon', connection: 'keep-alive' };
 
 // A request context to run inside, as a handler would.
 const observation = telemetry.http.start({ method: 'GET', url: '/users/1', headers: { 'x-correlation-id': 'micro-1' } });
@@ -69,6 +88,23 @@ const cases = [
     'one HTTP observation: start + finish (span, histogram + guard, no access log)',
     100_000,
     () => quiet.http.start({ method: 'GET', url: '/users/1', headers: {} }).finish({ route: '/users/:id', statusCode: 200 }),
+  ],
+  [
+    'one request, all signals: start + finish, access line, span encoded into the export queue, histogram + exemplar',
+    50_000,
+    () =>
+      full.http
+        .start({
+          method: 'GET',
+          url: '/users/42',
+          headers: requestHeaders,
+          scheme: 'http',
+          serverPort: 3000,
+          clientAddress: '127.0.0.1',
+          httpVersion: '1.1',
+        })
+        .finish({ route: '/users/:id', statusCode: 200 }),
+    { between: () => full.forceFlush() },
   ],
   ['histogram observation, plain prom-client', 500_000, () => histogram.observe({ m: 'GET', r: '/users/:id', s: '200' }, 0.012)],
   ['correlation-ID check (checkInboundId, 36 chars)', 2_000_000, () => checkInboundId('3f1c7a2e-9b1d-4c8e-a7f2-1d2c3b4a5e6f', 128)],
@@ -103,9 +139,13 @@ async function runCase(index) {
       ? async (f, count) => kind.inside.run(() => time(f, count))
       : async (f, count) => time(f, count);
   await timer(fn, Math.ceil(n / 5));
+  await kind?.between?.();
   const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await timer(fn, n));
-  await Promise.all([telemetry.shutdown(), quiet.shutdown()]);
+  for (let i = 0; i < RUNS; i++) {
+    runs.push(await timer(fn, n));
+    await kind?.between?.();
+  }
+  await Promise.all([telemetry.shutdown(), quiet.shutdown(), full.shutdown()]);
   return { name, ns: median(runs), min: Math.min(...runs), max: Math.max(...runs) };
 }
 
@@ -123,7 +163,7 @@ export async function runMicro() {
     const [command, ...args] = [...pin, process.execPath, self, String(i)];
     rows.push(JSON.parse(execFileSync(command, args, { encoding: 'utf8' })));
   }
-  await Promise.all([telemetry.shutdown(), quiet.shutdown()]);
+  await Promise.all([telemetry.shutdown(), quiet.shutdown(), full.shutdown()]);
   return rows;
 }
 

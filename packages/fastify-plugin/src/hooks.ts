@@ -84,8 +84,9 @@ export function createHooks(telemetry: Telemetry): PeriscopeHooks {
         request.requestId = observation.requestId;
         const state: RequestState = { observation, res, error: undefined };
         (request as StatefulRequest)[kState] = state;
-        // onResponse only runs after 'finish'; 'close' also covers client aborts.
-        res.once('close', () => complete(request, state, false, 'fastify.close'));
+        // onResponse only runs after 'finish'; 'close' also covers client aborts. A response closes once:
+        // `on`, not `once`, which would wrap the listener in another function and object per request.
+        res.on('close', () => complete(request, state, false, 'fastify.close'));
       } catch (error) {
         report('fastify.onRequest', error);
       }

@@ -1,6 +1,6 @@
 import { Counter, Gauge } from 'prom-client';
 import type { CardinalityGuard } from '../core/cardinality.js';
-import type { Exemplar, HttpMetricLabels, HttpMetricsPort, SelfTelemetryPort, SpanDropReason } from '../core/ports.js';
+import type { Exemplar, HttpMetricsPort, SelfTelemetryPort, SpanDropReason } from '../core/ports.js';
 import { METRIC_HTTP_SERVER_ACTIVE, METRIC_HTTP_SERVER_DURATION } from '../core/semconv.js';
 import { FastHistogram, type HistogramSeries } from './histogram.js';
 import type { MetricsRegistry as Registry } from './registry.js';
@@ -123,8 +123,14 @@ export interface PromHttpMetricsOptions {
 /** RED metrics of the HTTP server, named by the OpenTelemetry semantic conventions. */
 export class PromHttpMetrics implements HttpMetricsPort {
   readonly #duration: FastHistogram;
-  /** Admitted label sets by key: one map lookup per request finds the series, the guard runs only for a new set. */
-  readonly #series = new Map<string, HistogramSeries>();
+  /**
+   * Series by method, route, status code and error type (`''` for none): a
+   * request finds its series with four lookups of strings it already has, and
+   * builds no key; the guard runs only for a label set not seen before.
+   */
+  readonly #series: SeriesTree = new Map();
+  /** The shared `__overflow__` series, by the label names the guard folded them to. */
+  readonly #folded = new Map<string, HistogramSeries>();
   /** In-flight requests per method: a plain map on the hot path, copied into the gauge at scrape time. */
   readonly #active = new Map<string, number>();
   readonly #guard: CardinalityGuard;
@@ -154,32 +160,58 @@ export class PromHttpMetrics implements HttpMetricsPort {
     this.#active.set(method, (this.#active.get(method) ?? 0) + 1);
   }
 
-  requestFinished(method: string, labels: HttpMetricLabels, durationSeconds: number, exemplar: Exemplar | undefined): void {
+  requestFinished(
+    method: string,
+    route: string,
+    statusCode: string | undefined,
+    errorType: string | undefined,
+    durationSeconds: number,
+    exemplar: Exemplar | undefined,
+  ): void {
     this.#active.set(method, (this.#active.get(method) ?? 1) - 1);
-    const key = `${labels.http_request_method}\u0000${labels.http_route}\u0000${labels.http_response_status_code ?? ''}\u0000${labels.error_type ?? ''}`;
-    const series = this.#series.get(key) ?? this.#seriesFor(key, labels);
-    if (this.#exemplars && exemplar) this.#duration.observe(series, durationSeconds, exemplar.trace_id, exemplar.span_id);
+    const series =
+      this.#series
+        .get(method)
+        ?.get(route)
+        ?.get(statusCode ?? '')
+        ?.get(errorType ?? '') ?? this.#seriesFor(method, route, statusCode, errorType);
+    if (this.#exemplars && exemplar) this.#duration.observe(series, durationSeconds, exemplar.traceId, exemplar.spanId);
     else this.#duration.observe(series, durationSeconds);
   }
 
-  /** A label set seen for the first time: through the guard; kept by key when admitted, or the shared `__overflow__` series. */
-  #seriesFor(key: string, labels: HttpMetricLabels): HistogramSeries {
-    // The core builds labels with defined values only; the guard returns them as they are, or folded.
-    const own = { ...labels } as unknown as Record<string, string>;
-    const admitted = this.#guard.admit(METRIC_HTTP_SERVER_DURATION, own);
-    if (admitted === own) {
-      const series = this.#duration.series(own);
-      this.#series.set(key, series);
+  /** A label set seen for the first time: through the guard; kept in the tree when admitted, else the shared `__overflow__` series. */
+  #seriesFor(method: string, route: string, statusCode: string | undefined, errorType: string | undefined): HistogramSeries {
+    const labels: Record<string, string> = { http_request_method: method, http_route: route };
+    if (statusCode !== undefined) labels.http_response_status_code = statusCode;
+    if (errorType !== undefined) labels.error_type = errorType;
+    // The guard returns the labels as they are, or folded.
+    const admitted = this.#guard.admit(METRIC_HTTP_SERVER_DURATION, labels);
+    if (admitted === labels) {
+      const series = this.#duration.series(labels);
+      branch(branch(branch(this.#series, method), route), statusCode ?? '').set(errorType ?? '', series);
       return series;
     }
-    const foldedKey = `\u0001overflow${Object.keys(admitted).join(',')}`;
-    let folded = this.#series.get(foldedKey);
+    // Not kept in the tree: the guard counts every overflowing request, and the tree stays as bounded as the series.
+    const foldedKey = Object.keys(admitted).join(',');
+    let folded = this.#folded.get(foldedKey);
     if (!folded) {
       folded = this.#duration.series(admitted);
-      this.#series.set(foldedKey, folded);
+      this.#folded.set(foldedKey, folded);
     }
     return folded;
   }
+}
+
+type SeriesTree = Map<string, Map<string, Map<string, Map<string, HistogramSeries>>>>;
+
+/** The map under `key`, made when missing. */
+function branch<V>(map: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let next = map.get(key);
+  if (!next) {
+    next = new Map();
+    map.set(key, next);
+  }
+  return next;
 }
 
 /** Used when metrics are off: every call is a no-op decided once, not a branch per request. */

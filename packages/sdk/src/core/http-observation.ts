@@ -31,7 +31,7 @@ import type { ClientInstrumentation } from './client-observation.js';
 import { generateId, type HeaderValue, resolveCorrelationId } from './correlation.js';
 import type { Guard } from './guard.js';
 import { LinkedContext } from './linked-context.js';
-import type { HttpMetricLabels, HttpMetricsPort, LogPort, SelfTelemetryPort } from './ports.js';
+import type { HttpMetricsPort, LogPort, SelfTelemetryPort } from './ports.js';
 import { type RequestContext, withRequestContext } from './request-context.js';
 import {
   ATTR_CORRELATION_ID,
@@ -298,16 +298,15 @@ class ActiveObservation implements HttpObservation {
     }
     span.end();
 
-    const labels: HttpMetricLabels = { http_request_method: this.#method, http_route: route };
-    if (status !== undefined) labels.http_response_status_code = String(status);
-    if (error !== undefined) labels.error_type = error;
     const spanContext = span.spanContext();
     const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
     metrics.requestFinished(
       this.#method,
-      labels,
+      route,
+      status === undefined ? undefined : String(status),
+      error,
       durationSeconds,
-      sampled ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : undefined,
+      sampled ? spanContext : undefined,
     );
 
     if (!accessLog) return;

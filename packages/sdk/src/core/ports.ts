@@ -26,16 +26,27 @@ export interface HttpMetricLabels {
   error_type?: string;
 }
 
-/** Trace IDs attached to a measurement so a dashboard can jump to the trace. */
+/** Trace IDs attached to a measurement so a dashboard can jump to the trace (a span's `SpanContext` is one). */
 export interface Exemplar {
-  trace_id: string;
-  span_id: string;
+  readonly traceId: string;
+  readonly spanId: string;
 }
 
-/** Where the HTTP RED metrics go. */
+/**
+ * Where the HTTP RED metrics go. The labels of `requestFinished` come as
+ * arguments, not an object: it runs once per request, and an adapter builds
+ * a label object only for a label set it has not seen.
+ */
 export interface HttpMetricsPort {
   requestStarted(method: string): void;
-  requestFinished(method: string, labels: HttpMetricLabels, durationSeconds: number, exemplar: Exemplar | undefined): void;
+  requestFinished(
+    method: string,
+    route: string,
+    statusCode: string | undefined,
+    errorType: string | undefined,
+    durationSeconds: number,
+    exemplar: Exemplar | undefined,
+  ): void;
 }
 
 /** Reasons a span never reaches the backend. */
