@@ -34,56 +34,75 @@ Commands:
           queried, 2 for a usage error. See docs/review.md.
 `;
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
-    return command ? 0 : 2;
+/** A mistake on the command line: printed with the usage, exit code 2. */
+class UsageError extends Error {
+  constructor(
+    readonly command: string,
+    message: string,
+  ) {
+    super(message);
   }
-  if (command === 'top') {
-    try {
-      return await runTop(await parseTopArgs(rest, Boolean(process.stdout.isTTY)));
-    } catch (error) {
-      if (!(error instanceof TopUsageError)) throw error;
-      process.stderr.write(`periscope top: ${error.message}\n\n${USAGE}`);
-      return 2;
-    }
+}
+
+/** Runs a command's argument parser; what it throws as a usage mistake becomes a {@link UsageError}. */
+async function parsed<T>(command: string, parse: () => T | Promise<T>, isUsage: (error: unknown) => boolean = () => true): Promise<T> {
+  try {
+    return await parse();
+  } catch (error) {
+    if (!isUsage(error)) throw error;
+    throw new UsageError(command, error instanceof Error ? error.message : String(error));
   }
-  if (command === 'review') {
-    if (rest.includes('--help') || rest.includes('-h')) {
+}
+
+/** Every command: its arguments in, an exit code out. */
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  top: async (argv) =>
+    runTop(
+      await parsed(
+        'top',
+        () => parseTopArgs(argv, Boolean(process.stdout.isTTY)),
+        (error) => error instanceof TopUsageError,
+      ),
+    ),
+  boundaries: async (argv) =>
+    runBoundaries(
+      await parsed(
+        'boundaries',
+        () => parseBoundariesArgs(argv),
+        (error) => error instanceof BoundariesUsageError,
+      ),
+    ),
+  review: async (argv) => {
+    if (argv.includes('--help') || argv.includes('-h')) {
       process.stdout.write(USAGE);
       return 0;
     }
-    let options: ReturnType<typeof parseReviewArgs>;
-    try {
-      options = parseReviewArgs(rest);
-    } catch (error) {
-      process.stderr.write(`periscope review: ${(error as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
+    const options = await parsed('review', () => parseReviewArgs(argv));
     try {
       return await runReview(options);
     } catch (error) {
+      // Found while running (a config file that fails to load): the message says what, without the usage.
       if (!(error instanceof PeriscopeError)) throw error;
       process.stderr.write(`periscope review: ${error.message}\n`);
       return 2;
     }
-  }
-  if (command === 'boundaries') {
-    try {
-      return await runBoundaries(parseBoundariesArgs(rest));
-    } catch (error) {
-      if (!(error instanceof BoundariesUsageError)) throw error;
-      process.stderr.write(`periscope boundaries: ${error.message}\n\n${USAGE}`);
-      return 2;
+  },
+  rules: async (argv) => {
+    const { config, out, rules } = await parsed('rules', () => parseRulesArgs(argv));
+    const yaml = generateRules(await loadConfig(config), rules);
+    if (out) {
+      await writeFile(out, yaml);
+      process.stderr.write(`periscope rules: wrote ${out}\n`);
+    } else {
+      process.stdout.write(yaml);
     }
-  }
-  if (command !== 'rules') {
-    process.stderr.write(`periscope: unknown command "${command}"\n\n${USAGE}`);
-    return 2;
-  }
+    return 0;
+  },
+};
+
+function parseRulesArgs(argv: string[]): { config: string; out: string | undefined; rules: Parameters<typeof generateRules>[1] } {
   const { values } = parseArgs({
-    args: rest,
+    args: argv,
     options: {
       config: { type: 'string' },
       out: { type: 'string' },
@@ -92,29 +111,43 @@ async function main(argv: string[]): Promise<number> {
       'min-events-per-hour': { type: 'string' },
     },
   });
-  if (!values.config) {
-    process.stderr.write(`periscope rules: --config is required\n\n${USAGE}`);
-    return 2;
-  }
-  const number = (name: string, raw: string | undefined): number | undefined => {
-    if (raw === undefined) return undefined;
+  if (!values.config) throw new Error('--config is required');
+  const number = (name: string, raw: string): number => {
     const n = Number(raw);
     if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got "${raw}"`);
     return n;
   };
-  const config = await loadConfig(values.config);
-  const yaml = generateRules(config, {
-    ...(values['drop-threshold'] !== undefined && { dropThreshold: number('drop-threshold', values['drop-threshold']) }),
-    ...(values.for !== undefined && { for: values.for }),
-    ...(values['min-events-per-hour'] !== undefined && { minEventsPerHour: number('min-events-per-hour', values['min-events-per-hour']) }),
-  });
-  if (values.out) {
-    await writeFile(values.out, yaml);
-    process.stderr.write(`periscope rules: wrote ${values.out}\n`);
-  } else {
-    process.stdout.write(yaml);
+  return {
+    config: values.config,
+    out: values.out,
+    rules: {
+      ...(values['drop-threshold'] !== undefined && { dropThreshold: number('drop-threshold', values['drop-threshold']) }),
+      ...(values.for !== undefined && { for: values.for }),
+      ...(values['min-events-per-hour'] !== undefined && {
+        minEventsPerHour: number('min-events-per-hour', values['min-events-per-hour']),
+      }),
+    },
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
   }
-  return 0;
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!run) {
+    process.stderr.write(`periscope: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await run(rest);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`periscope ${error.command}: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -47,4 +47,18 @@ describe('periscope rules', () => {
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr).toContain('Usage:');
   });
+
+  it.each([
+    [['rules'], 'periscope rules: --config is required'],
+    [['rules', '--config', 'x.mjs', '--drop-threshold', 'lots'], 'periscope rules: --drop-threshold must be a number, got "lots"'],
+    [['rules', '--config', 'x.mjs', '--bogus'], "periscope rules: Unknown option '--bogus'"],
+    [['boundaries'], 'periscope boundaries: give exactly one of --metrics'],
+    [['top'], 'periscope top: no targets'],
+    [['review'], '--prometheus: is required'],
+  ])('a usage mistake (%j) names the command and the flag, prints the usage, exits 2', async (args, message) => {
+    const failure = await run(process.execPath, [cli, ...args]).catch((e: { code: number; stderr: string }) => e);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toContain(message);
+    expect((failure as { stderr: string }).stderr).toContain('Usage:');
+  });
 });
