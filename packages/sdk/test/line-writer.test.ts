@@ -59,6 +59,16 @@ function countingWriter(fd: number, direct: boolean, maxPendingBytes = 16 * 1024
   return { writer, dropped: () => dropped };
 }
 
+/** Writes `count` lines, letting the writer run between bursts as an app's event loop would; returns how many it accepted. */
+async function offer(writer: LineWriter, count: number, lineOf: (i: number) => string, burst: number): Promise<number> {
+  let accepted = 0;
+  for (let i = 0; i < count; i++) {
+    if (writer.write(lineOf(i))) accepted++;
+    if (i % burst === 0) await new Promise((r) => setImmediate(r));
+  }
+  return accepted;
+}
+
 const line = (i: number): string => `{"i":${i},"msg":"ünïcode ✓ ${'x'.repeat(i % 50)}"}\n`;
 
 // The FIFO is non-blocking, as a stdout pipe is once Node has opened it: both ways of writing apply.
@@ -86,13 +96,8 @@ describe.each([
     const fd = pipe.writeFd();
     const bound = 100_000;
     const { writer, dropped } = countingWriter(fd, direct, bound);
-    let accepted = 0;
     const offered = 20_000; // about 1.2 MB: far beyond the pipe (64 kB) plus the bound
-    for (let i = 0; i < offered; i++) {
-      if (writer.write(line(i))) accepted++;
-      // Let the writer run between bursts, as an app's event loop would.
-      if (i % 500 === 0) await new Promise((r) => setImmediate(r));
-    }
+    const accepted = await offer(writer, offered, line, 500);
     expect(accepted).toBeLessThan(offered);
     expect(dropped()).toBe(offered - accepted);
     // What waits in memory never exceeds the bound (plus the one write the pipe refused).
@@ -129,11 +134,7 @@ describe.each([
     const bound = 30_000;
     const { writer, dropped } = countingWriter(fd, direct, bound);
     const wide = `${'✓'.repeat(99)}\n`; // 100 characters, 298 bytes
-    let accepted = 0;
-    for (let i = 0; i < 2_000; i++) {
-      if (writer.write(wide)) accepted++;
-      if (i % 100 === 0) await new Promise((r) => setImmediate(r));
-    }
+    const accepted = await offer(writer, 2_000, () => wide, 100);
     expect(dropped()).toBe(2_000 - accepted);
     expect(writer.pendingLines * 298).toBeLessThanOrEqual(bound);
     // Counting characters would have let about three times as many lines wait.
