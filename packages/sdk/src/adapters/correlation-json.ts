@@ -1,5 +1,6 @@
 import { type Context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { getRequestContext, logCorrelationFields } from '../core/request-context.js';
+import { getRequestContext, type LogCorrelationFields, logCorrelationFields } from '../core/request-context.js';
+import { jsonString } from './json-text.js';
 
 /** A request's correlation fields as JSON, kept while its active span and user stay the same. */
 interface CachedIds {
@@ -27,7 +28,14 @@ export function correlationJson(ctx: Context): string {
   return json;
 }
 
-function fieldsJson(fields: object): string {
-  const json = JSON.stringify(fields);
-  return json.length > 2 ? `,${json.slice(1, -1)}` : '';
+/** `,"trace_id":…` in the order `logCorrelationFields` sets them: what `JSON.stringify` of them would give, without the object walk. */
+function fieldsJson(fields: LogCorrelationFields): string {
+  let json = '';
+  if (fields.trace_id !== undefined) json += `,"trace_id":${jsonString(fields.trace_id)}`;
+  if (fields.span_id !== undefined) json += `,"span_id":${jsonString(fields.span_id)}`;
+  if (fields.trace_flags !== undefined) json += `,"trace_flags":${jsonString(fields.trace_flags)}`;
+  if (fields.correlation_id !== undefined) json += `,"correlation_id":${jsonString(fields.correlation_id)}`;
+  if (fields.request_id !== undefined) json += `,"request_id":${jsonString(fields.request_id)}`;
+  if (fields.user_id !== undefined) json += `,"user_id":${jsonString(fields.user_id)}`;
+  return json;
 }

@@ -31,7 +31,7 @@ import type { ClientInstrumentation } from './client-observation.js';
 import { generateId, type HeaderValue, resolveCorrelationId } from './correlation.js';
 import type { Guard } from './guard.js';
 import { LinkedContext } from './linked-context.js';
-import type { HttpMetricsPort, LogPort, SelfTelemetryPort } from './ports.js';
+import type { AccessLineFields, HttpMetricsPort, LogPort, SelfTelemetryPort } from './ports.js';
 import { type RequestContext, withRequestContext } from './request-context.js';
 import {
   ATTR_CORRELATION_ID,
@@ -310,7 +310,7 @@ class ActiveObservation implements HttpObservation {
     );
 
     if (!accessLog) return;
-    const fields: Record<string, unknown> = {
+    const fields: AccessLineFields = {
       method: this.#method,
       route,
       path: this.#path,
@@ -324,7 +324,8 @@ class ActiveObservation implements HttpObservation {
     const level = error !== undefined && !info.aborted ? 'error' : status !== undefined && status >= 400 ? 'warn' : 'info';
     const message = level === 'error' ? 'request failed' : level === 'info' && info.aborted ? 'request aborted' : 'request completed';
     // In the request's context so the line carries its IDs: handed over when the logger takes it, else entered.
-    if (logger.writeIn) logger.writeIn(this.context, level, fields, message);
+    if (logger.writeAccess) logger.writeAccess(this.context, level, fields, message);
+    else if (logger.writeIn) logger.writeIn(this.context, level, fields, message);
     else context.with(this.context, () => logger[level](fields, message));
   }
 

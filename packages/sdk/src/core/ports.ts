@@ -16,6 +16,25 @@ export interface LogPort {
    * just to log in it. The access line uses it when the logger has it.
    */
   writeIn?(ctx: Context, level: 'info' | 'warn' | 'error', fields: object, message: string): void;
+  /**
+   * Optional: writes an access line in `ctx`, the same line `writeIn` would
+   * write for these fields, from fields whose names and types it knows
+   * (the access line is the one line every request writes).
+   */
+  writeAccess?(ctx: Context, level: 'info' | 'warn' | 'error', fields: AccessLineFields, message: string): void;
+}
+
+/** The fields of an access-log line, in the order they are written; absent ones are left out. */
+export interface AccessLineFields {
+  method: string;
+  route: string;
+  path: string;
+  status_code: number | undefined;
+  duration_ms: number;
+  error_type?: string;
+  aborted?: true;
+  /** Only on lines that go through the redacting logger, never to `writeAccess`. */
+  err?: unknown;
 }
 
 /** Labels of the HTTP server metrics, already bounded (route template, known method). */
