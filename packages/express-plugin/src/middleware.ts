@@ -68,7 +68,7 @@ export function periscope(telemetry: Telemetry, options?: PeriscopeExpressOption
       res.on('close', () => finish(observation, res, label(req, state.route)));
       const headers = observation.responseHeaders;
       for (const name in headers) res.setHeader(name, headers[name] as string);
-      state.route = RouteTracker.attach(req, reportRouteError);
+      RouteTracker.attach(req, state, reportRouteError);
     } catch (error) {
       http.reportInternalError('express.middleware', error);
     }

@@ -1,4 +1,5 @@
 import type { ExpressRequestLike } from './options.js';
+import { getRequestState, type RequestState } from './request-state.js';
 
 /** One router level the request is inside: the mount path as received and as a template. */
 interface Frame {
@@ -6,10 +7,8 @@ interface Frame {
   readonly template: string;
 }
 
-/** Where a request keeps its tracker, for the shared accessors. */
-const kTracker = Symbol('periscope.express.route');
-
-type TrackedRequest = ExpressRequestLike & { [kTracker]?: RouteTracker };
+/** The tracker of a request, found through its Periscope state (one property on the request, not two). */
+const trackerOf = (req: object): RouteTracker | undefined => getRequestState(req)?.route;
 
 /**
  * Learns the route template of one request as Express routes it, for both
@@ -44,41 +43,42 @@ export class RouteTracker {
   }
 
   /**
-   * Installs the accessors on `req`. Throws if the request cannot take them (the caller guards).
-   * The accessor functions are shared by every request (they find the tracker on `this`), so
-   * requests keep one hidden class and no closures are allocated per request.
+   * Installs the accessors on `req` and keeps the tracker in `state`, where
+   * they find it. Throws if the request cannot take them (the caller guards).
+   * The accessor functions are shared by every request (they find the tracker
+   * through `this`), so no closures are allocated per request.
    */
-  static attach(req: ExpressRequestLike, onError: (error: unknown) => void): RouteTracker {
+  static attach(req: ExpressRequestLike, state: RequestState, onError: (error: unknown) => void): RouteTracker {
     const tracker = new RouteTracker(req, onError);
-    (req as TrackedRequest)[kTracker] = tracker;
+    state.route = tracker;
     Object.defineProperty(req, 'baseUrl', BASE_URL);
     Object.defineProperty(req, 'route', ROUTE);
     return tracker;
   }
 
   /** What `req.baseUrl` reads. */
-  static baseUrlOf(req: TrackedRequest): unknown {
-    const tracker = req[kTracker];
+  static baseUrlOf(req: object): unknown {
+    const tracker = trackerOf(req);
     return tracker ? tracker.#baseUrl : undefined;
   }
 
   /** Express assigns `req.baseUrl`. */
-  static setBaseUrl(req: TrackedRequest, value: unknown): void {
-    const tracker = req[kTracker];
+  static setBaseUrl(req: object, value: unknown): void {
+    const tracker = trackerOf(req);
     if (!tracker) return;
     tracker.#baseUrl = value;
     tracker.#guard(() => tracker.#enter(value));
   }
 
   /** What `req.route` reads. */
-  static routeOf(req: TrackedRequest): unknown {
-    const tracker = req[kTracker];
+  static routeOf(req: object): unknown {
+    const tracker = trackerOf(req);
     return tracker ? tracker.#route : undefined;
   }
 
   /** Express assigns `req.route`. */
-  static setRoute(req: TrackedRequest, value: unknown): void {
-    const tracker = req[kTracker];
+  static setRoute(req: object, value: unknown): void {
+    const tracker = trackerOf(req);
     if (!tracker) return;
     tracker.#route = value;
     tracker.#guard(() => tracker.#matched(value));
@@ -168,10 +168,10 @@ function safeDecode(segment: string): string {
 const BASE_URL: PropertyDescriptor = {
   configurable: true,
   enumerable: true,
-  get(this: TrackedRequest) {
+  get(this: object) {
     return RouteTracker.baseUrlOf(this);
   },
-  set(this: TrackedRequest, value: unknown) {
+  set(this: object, value: unknown) {
     RouteTracker.setBaseUrl(this, value);
   },
 };
@@ -179,10 +179,10 @@ const BASE_URL: PropertyDescriptor = {
 const ROUTE: PropertyDescriptor = {
   configurable: true,
   enumerable: true,
-  get(this: TrackedRequest) {
+  get(this: object) {
     return RouteTracker.routeOf(this);
   },
-  set(this: TrackedRequest, value: unknown) {
+  set(this: object, value: unknown) {
     RouteTracker.setRoute(this, value);
   },
 };
