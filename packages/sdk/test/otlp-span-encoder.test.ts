@@ -137,6 +137,21 @@ describe("Periscope's OTLP span encoder", () => {
     expect(reference.resourceSpans[0]?.scopeSpans).toHaveLength(2);
   });
 
+  it('writes IDs given in upper-case hex (valid in the OpenTelemetry API) as the reference does', () => {
+    const { provider, ended } = collect(false);
+    const parent = trace.setSpanContext(context.active(), {
+      traceId: '4BF92F3577B34DA6A3CE929D0E0E4736',
+      spanId: '00F067AA0BA902B7',
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    provider.getTracer('ids').startSpan('child', {}, parent).end();
+    const resource = ended[0]?.resource;
+    if (!resource) throw new Error('no spans recorded');
+    const reference = decode(ProtobufTraceSerializer.serializeRequest(ended) as Uint8Array);
+    expect(decode(encodeExportRequest(ended, resource))).toEqual(reference);
+  });
+
   it('keeps every span intact through the scratch buffer, large spans included', () => {
     // Thousands of spans; every 97th carries 6-20 kB.
     const { provider, ended } = collect(true);
