@@ -8,7 +8,9 @@
  * `node --perf-basic-prof`, samples it with Linux `perf record -e cpu-clock -g`
  * during the measured run, and prints microseconds per request by category,
  * by the owner and function of the nearest JavaScript frame, and by leaf
- * symbol (`perf-samples.mjs`). With `--against`, it runs that stack first
+ * symbol (`perf-samples.mjs`). `--rate R` drives it open loop at R requests/s
+ * (the paced driver of the `realistic-2k` cells) instead of as fast as it
+ * answers. With `--against`, it runs that stack first
  * and prints both with the difference: what one stack adds to the other.
  *
  * `--cpu-prof` sees only JavaScript frames and charges native work to odd
@@ -28,7 +30,7 @@ import { FRAMEWORKS, makeCell, ROUTES, STACKS } from './scenarios.mjs';
 import { startSink } from './sink-client.mjs';
 
 const USAGE =
-  'Usage: node bench/src/perf-split.mjs <fastify|express|nest-express|nest-fastify> <stack> [--against STACK] [--route users|realistic] [--seconds S] [--hz N] [--top N]';
+  'Usage: node bench/src/perf-split.mjs <fastify|express|nest-express|nest-fastify> <stack> [--against STACK] [--route users|realistic] [--seconds S] [--rate R] [--hz N] [--top N]';
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -36,6 +38,7 @@ const { values, positionals } = parseArgs({
     route: { type: 'string', default: 'users' },
     seconds: { type: 'string', default: '8' },
     hz: { type: 'string', default: '999' },
+    rate: { type: 'string' },
     top: { type: 'string', default: '20' },
   },
 });
@@ -49,7 +52,8 @@ if (
   (values.against !== undefined && !known(STACKS, values.against)) ||
   !['users', 'realistic'].includes(values.route) ||
   !(seconds > 0) ||
-  !(hz > 0)
+  !(hz > 0) ||
+  (values.rate !== undefined && !(Number(values.rate) > 0))
 ) {
   console.error(USAGE);
   process.exit(2);
@@ -68,7 +72,13 @@ async function profile(sink, stackName) {
   const server = spawnNode(SERVER, [JSON.stringify(cell), sink.url], { cpu: 0, nodeArgs: ['--perf-basic-prof'], stdout: 'ignore' });
   try {
     const ready = await nextMessage(server, 'ready', 30_000);
-    const options = { url: `http://127.0.0.1:${ready.port}${ROUTES[values.route].path}`, connections: 50, warmupS: 2, durationS: seconds };
+    const options = {
+      url: `http://127.0.0.1:${ready.port}${ROUTES[values.route].path}`,
+      connections: 50,
+      rate: values.rate === undefined ? undefined : Number(values.rate),
+      warmupS: 2,
+      durationS: seconds,
+    };
     const load = spawnNode(LOAD, [JSON.stringify(options)], { cpu: 1 });
     const result = nextMessage(load, 'result', (seconds + 40) * 1000);
     result.catch(() => {});
