@@ -90,6 +90,13 @@ export function checkTargets(summaries) {
   return targets;
 }
 
+/** A target's value with two decimals, or three when two would print the limit itself (0.396 against ≥ 0.40). */
+export function targetValue({ value, limit }) {
+  const two = fixed(value, 2);
+  const bound = /[\d.]+$/.exec(limit)?.[0];
+  return bound !== undefined && Number(two) === Number(bound) && value !== Number(bound) ? fixed(value, 3) : two;
+}
+
 const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const range = ({ median, min, max, n }, digits) =>
   n > 1 ? `${fixed(median, digits)} (${fixed(min, digits)}–${fixed(max, digits)})` : fixed(median, digits);
@@ -126,7 +133,7 @@ export function renderMarkdown(summaries, targets) {
   }
   if (targets.length) {
     lines.push('#### Targets from issue 8', '', '| cell | measure | median | target | |', '|---|---|---|---|---|');
-    for (const t of targets) lines.push(`| ${t.id} | ${t.what} | ${fixed(t.value, 2)} | ${t.limit} | ${t.met ? 'met' : '**missed**'} |`);
+    for (const t of targets) lines.push(`| ${t.id} | ${t.what} | ${targetValue(t)} | ${t.limit} | ${t.met ? 'met' : '**missed**'} |`);
     lines.push('');
   }
   return lines.join('\n');
