@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { type HttpInstrumentationPort, type HttpObservation, PeriscopeError, type Telemetry } from '@periscope/sdk';
 import { assertTelemetry, type ExpressRequestLike, type PeriscopeExpressOptions, resolveOptions } from './options.js';
-import { isObserved, type RequestState, setRequestState } from './request-state.js';
+import { isObserved, type RequestState, type RouteLabel, setRequestState } from './request-state.js';
 import { RouteTracker } from './route.js';
 
 /** The function Express calls; its `(req, res, next)` shape fits `app.use()` in Express 4 and 5. */
@@ -34,7 +34,7 @@ export function periscope(telemetry: Telemetry, options?: PeriscopeExpressOption
   const { route: routeHook } = resolveOptions(options);
   const http = telemetry.http;
   const reportRouteError = (error: unknown): void => http.reportInternalError('express.route', error);
-  const label = (req: ExpressRequestLike, tracker: RouteTracker | undefined): string | undefined => {
+  const label = (req: ExpressRequestLike, tracker: RouteLabel | undefined): string | undefined => {
     if (routeHook) {
       try {
         return routeHook(req);

@@ -1,10 +1,15 @@
 import type { HttpObservation } from '@periscope/sdk';
-import type { RouteTracker } from './route.js';
+
+/** What the route tracker (`route.ts`) offers the rest of the plugin: the matched template, once known. */
+export interface RouteLabel {
+  readonly label: string | undefined;
+}
 
 /** What the plugin keeps about one request between its middleware and completion. */
 export interface RequestState {
   readonly observation: HttpObservation;
-  route: RouteTracker | undefined;
+  /** The request's route tracker, set by `RouteTracker.attach`. */
+  route: RouteLabel | undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ExpressRequestLike } from './options.js';
-import { getRequestState, type RequestState } from './request-state.js';
+import { getRequestState, type RequestState, type RouteLabel } from './request-state.js';
 
 /** One router level the request is inside: the mount path as received and as a template. */
 interface Frame {
@@ -7,8 +7,12 @@ interface Frame {
   readonly template: string;
 }
 
-/** The tracker of a request, found through its Periscope state (one property on the request, not two). */
-const trackerOf = (req: object): RouteTracker | undefined => getRequestState(req)?.route;
+/**
+ * The tracker of a request, found through its Periscope state (one property
+ * on the request, not two). Only `attach` sets `state.route`, so it is a
+ * `RouteTracker` whenever it is set.
+ */
+const trackerOf = (req: object): RouteTracker | undefined => getRequestState(req)?.route as RouteTracker | undefined;
 
 /**
  * Learns the route template of one request as Express routes it, for both
@@ -25,7 +29,7 @@ const trackerOf = (req: object): RouteTracker | undefined => getRequestState(req
  *   completion) matters: an error forwarded with `next(err)` leaves the
  *   router, which restores `baseUrl` to the parent's before the response ends.
  */
-export class RouteTracker {
+export class RouteTracker implements RouteLabel {
   #baseUrl: unknown;
   #route: unknown;
   #frames: Frame[];

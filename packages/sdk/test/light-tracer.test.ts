@@ -80,6 +80,31 @@ describe('the light tracer', () => {
     expect(done.droppedAttributesCount).toBe(73);
   });
 
+  it("copies the caller's attributes: later changes to that object do not reach the span", () => {
+    const { tracer, ended } = provider();
+    const given: Record<string, unknown> = { method: 'GET', port: 8080, ok: true };
+    const arrays: Record<string, unknown> = { tags: ['a', 'b'], n: 1 };
+    const span = tracer.startSpan('copied', { attributes: given as never });
+    const other = tracer.startSpan('with arrays', { attributes: arrays as never });
+    given.method = 'POST';
+    given.added = 'late';
+    (arrays.tags as string[]).push('c');
+    span.end();
+    other.end();
+    expect(ended[0]?.attributes).toEqual({ method: 'GET', port: 8080, ok: true });
+    expect(ended[1]?.attributes).toEqual({ tags: ['a', 'b'], n: 1 });
+  });
+
+  it('leaves out empty keys, undefined and null values and inherited keys, whatever else the object holds', () => {
+    const { tracer, ended } = provider();
+    const inherited = Object.create({ fromPrototype: 'x' }) as Record<string, unknown>;
+    inherited.own = 'yes';
+    tracer.startSpan('a', { attributes: { '': 'empty key', kept: 1 } }).end();
+    tracer.startSpan('b', { attributes: { gone: undefined, nothing: null as never, kept: 'k' } }).end();
+    tracer.startSpan('c', { attributes: inherited as never }).end();
+    expect(ended.map((span) => span.attributes)).toEqual([{ kept: 1 }, { kept: 'k' }, { own: 'yes' }]);
+  });
+
   it('startActiveSpan makes the span active for the callback; a second end() is ignored', () => {
     const { tracer, ended } = provider();
     const seen = tracer.startActiveSpan('active', (span) => {

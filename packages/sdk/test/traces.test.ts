@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from '../src/index.js';
@@ -118,6 +118,26 @@ describe('spans exported over OTLP/HTTP (http/protobuf)', () => {
     expect(span.attributes).not.toHaveProperty('error.type');
     expect(span.status.code).toBe(StatusCodeOtlp.UNSET);
     expect(span.scope).toBe('@periscope/sdk');
+  });
+
+  it("server.address is each request's Host header without its port, host after host", async () => {
+    const receiver = await startReceiver();
+    const { telemetry } = startTelemetry(receiver);
+    const { port } = new URL(await startApp(telemetry));
+    const hosts = ['shop.example:8443', 'api.example', 'shop.example:8443', '[::1]:3000'];
+    for (const [i, host] of hosts.entries()) {
+      await new Promise<void>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: `/users/${i}`, headers: { host } }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    }
+    const spans = serverSpans(await receiver.waitForSpans(hosts.length));
+    const addressOf = (i: number) => spans.find((span) => span.attributes['url.path'] === `/users/${i}`)?.attributes['server.address'];
+    expect(hosts.map((_, i) => addressOf(i))).toEqual(['shop.example', 'api.example', 'shop.example', '[::1]']);
   });
 
   it('a 5xx response sets span status ERROR and error.type to the status code', async () => {

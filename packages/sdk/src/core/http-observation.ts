@@ -146,6 +146,8 @@ export class HttpInstrumentation implements HttpInstrumentationPort {
   readonly #deps: HttpInstrumentationDeps;
   /** The headers the propagator reads (`traceparent`, `tracestate`, `baggage`): with none of them, there is nothing to extract. */
   readonly #propagationFields: readonly string[];
+  #lastHost: string | undefined;
+  #lastServerAddress = '';
 
   constructor(deps: HttpInstrumentationDeps) {
     this.#deps = deps;
@@ -188,7 +190,7 @@ export class HttpInstrumentation implements HttpInstrumentationPort {
     };
     if (method === OTHER_METHOD) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = String(request.method).slice(0, 32);
     const host = firstHeader(headers.host);
-    if (host) attributes[ATTR_SERVER_ADDRESS] = host.replace(/:\d+$/, '').slice(0, 255);
+    if (host) attributes[ATTR_SERVER_ADDRESS] = this.#serverAddress(host);
     if (request.serverPort) attributes[ATTR_SERVER_PORT] = request.serverPort;
     if (request.clientAddress) attributes[ATTR_CLIENT_ADDRESS] = request.clientAddress;
     if (request.httpVersion) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = request.httpVersion;
@@ -210,6 +212,15 @@ export class HttpInstrumentation implements HttpInstrumentationPort {
     if (this.#deps.client) ctx = this.#deps.client.bind(ctx);
     this.#deps.metrics.requestStarted(method);
     return new ActiveObservation(this.#deps, span, ctx, requestContext, method, attributes[ATTR_URL_PATH] as string);
+  }
+
+  /** The `Host` header without its port; a service sees few hosts, so the last one is kept. */
+  #serverAddress(host: string): string {
+    if (host !== this.#lastHost) {
+      this.#lastHost = host;
+      this.#lastServerAddress = host.replace(/:\d+$/, '').slice(0, 255);
+    }
+    return this.#lastServerAddress;
   }
 
   #carriesPropagation(headers: Readonly<Record<string, HeaderValue>>): boolean {
