@@ -100,24 +100,9 @@ function isAttributeValue(value: unknown): value is AttributeValue {
   return true;
 }
 
-/**
- * A copy of `input` with only valid attributes (the caller may change its
- * object later). The common case, every value a primitive under a non-empty
- * key, is one spread: V8 clones the object in one step instead of adding the
- * keys one by one (about 4x cheaper for a request's attributes).
- */
 function sanitize(input: Attributes | undefined): Attributes {
-  if (!input) return {};
-  let plain = true;
-  for (const key in input) {
-    if (key.length === 0 || !isPrimitive(input[key])) {
-      plain = false;
-      break;
-    }
-  }
-  // The for-in above also visits inherited keys; a spread copies own ones only, as the loop below does.
-  if (plain) return { ...input };
   const out: Attributes = {};
+  if (!input) return out;
   for (const key in input) {
     if (!Object.hasOwn(input, key) || key.length === 0) continue;
     const value = input[key];
