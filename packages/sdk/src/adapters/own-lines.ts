@@ -22,19 +22,20 @@ type Level = 'info' | 'warn' | 'error';
 export function createOwnLines(pinoLogger: Logger, destination: DestinationStream, base: Readonly<Record<string, string>>): LogPort {
   const baseJson = Object.keys(base).length > 0 ? `,${JSON.stringify(base).slice(1, -1)}` : '';
 
+  // What every line starts with, in pino's order: level, time, the request's IDs, the base fields.
+  const head = (level: Level, ctx: Context): string => `{"level":"${level}","time":${Date.now()}${correlationJson(ctx)}${baseJson}`;
+
   const write = (level: Level, fields: object, message: string, ctx: Context = context.active()): void => {
     if (!pinoLogger.isLevelEnabled(level)) return;
     const body = JSON.stringify(fields);
     const own = body.length > 2 ? `,${body.slice(1, -1)}` : '';
-    destination.write(
-      `{"level":"${level}","time":${Date.now()}${correlationJson(ctx)}${baseJson}${own},"msg":${JSON.stringify(message)}}\n`,
-    );
+    destination.write(`${head(level, ctx)}${own},"msg":${jsonString(message)}}\n`);
   };
 
   // The access line, written field by field: no object walk, and no slicing of a serialised object.
   const writeAccess = (ctx: Context, level: Level, fields: AccessLineFields, message: string): void => {
     if (!pinoLogger.isLevelEnabled(level)) return;
-    let line = `{"level":"${level}","time":${Date.now()}${correlationJson(ctx)}${baseJson},"method":${jsonString(fields.method)},"route":${jsonString(fields.route)},"path":${jsonString(fields.path)}`;
+    let line = `${head(level, ctx)},"method":${jsonString(fields.method)},"route":${jsonString(fields.route)},"path":${jsonString(fields.path)}`;
     if (fields.status_code !== undefined) line += `,"status_code":${jsonNumber(fields.status_code)}`;
     line += `,"duration_ms":${jsonNumber(fields.duration_ms)}`;
     if (fields.error_type !== undefined) line += `,"error_type":${jsonString(fields.error_type)}`;
