@@ -45,7 +45,9 @@ export function nextMessage(child, type, timeoutMs) {
 export async function stopChild(child, graceMs = 5000) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  if (child.connected) child.send({ type: 'stop' });
+  // The child may be exiting on its own (the load driver does, after its result): with a callback, a
+  // send that meets a closed channel (EPIPE) is reported there instead of as an unhandled 'error' event.
+  if (child.connected) child.send({ type: 'stop' }, () => {});
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
