@@ -64,18 +64,30 @@ export function functionOf(sym) {
 /**
  * Microseconds of CPU per request, by category, by owner and by function of
  * the nearest JavaScript frame, and by leaf symbol. `hz` is perf's sampling
- * frequency: each sample stands for 1/hz s of CPU.
+ * frequency: each sample stands for 1/hz s of CPU. With `focus` (a RegExp),
+ * `focused` holds the leaf symbols of the samples whose nearest JavaScript
+ * function matches it: what one function's time is made of.
  */
-export function splitPerRequest(samples, { hz, requests }) {
+export function splitPerRequest(samples, { hz, requests, focus }) {
   const usPerSample = 1e6 / hz / requests;
   const add = (map, key) => map.set(key, (map.get(key) ?? 0) + usPerSample);
-  const split = { total: samples.length * usPerSample, category: new Map(), owner: new Map(), function: new Map(), leaf: new Map() };
+  const split = {
+    total: samples.length * usPerSample,
+    category: new Map(),
+    owner: new Map(),
+    function: new Map(),
+    leaf: new Map(),
+    focused: new Map(),
+  };
   for (const frames of samples) {
+    const leaf = frames[0].sym.replace(/:\d+:\d+$/, '').slice(0, 90);
     add(split.category, categoryOf(frames[0]));
-    add(split.leaf, frames[0].sym.replace(/:\d+:\d+$/, '').slice(0, 90));
+    add(split.leaf, leaf);
     const nearest = frames.find((frame) => ownerOf(frame.sym) !== undefined);
+    const fn = nearest ? functionOf(nearest.sym) : '(none)';
     add(split.owner, nearest ? ownerOf(nearest.sym) : '(no JavaScript frame: event loop, GC threads, compiler)');
-    add(split.function, nearest ? functionOf(nearest.sym) : '(none)');
+    add(split.function, fn);
+    if (focus?.test(fn)) add(split.focused, leaf);
   }
   return split;
 }

@@ -12,6 +12,8 @@
  * (the paced driver of the `realistic-2k` cells) instead of as fast as it
  * answers. With `--against`, it runs that stack first
  * and prints both with the difference: what one stack adds to the other.
+ * `--focus REGEX` adds the leaf symbols of the functions that match: what
+ * one function's time is made of (its inlined callees and native calls).
  *
  * `--cpu-prof` sees only JavaScript frames and charges native work to odd
  * places; this sees inline-cache misses, `Object.defineProperty`, the
@@ -30,7 +32,7 @@ import { FRAMEWORKS, makeCell, ROUTES, STACKS } from './scenarios.mjs';
 import { startSink } from './sink-client.mjs';
 
 const USAGE =
-  'Usage: node bench/src/perf-split.mjs <fastify|express|nest-express|nest-fastify> <stack> [--against STACK] [--route users|realistic] [--seconds S] [--rate R] [--hz N] [--top N]';
+  'Usage: node bench/src/perf-split.mjs <fastify|express|nest-express|nest-fastify> <stack> [--against STACK] [--route users|realistic] [--seconds S] [--rate R] [--hz N] [--top N] [--focus FUNCTION_REGEX]';
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -40,10 +42,12 @@ const { values, positionals } = parseArgs({
     hz: { type: 'string', default: '999' },
     rate: { type: 'string' },
     top: { type: 'string', default: '20' },
+    focus: { type: 'string' },
   },
 });
 const [framework, stack] = positionals;
 const seconds = Number(values.seconds);
+const focus = values.focus === undefined ? undefined : new RegExp(values.focus);
 const hz = Number(values.hz);
 const known = (table, key) => key !== undefined && Object.hasOwn(table, key);
 if (
@@ -104,7 +108,7 @@ async function profile(sink, stackName) {
       responses,
       errors: warmup.errors,
       cpuUsPerRequest: (cpu * 1e6) / responses,
-      split: splitPerRequest(samples, { hz, requests: responses }),
+      split: splitPerRequest(samples, { hz, requests: responses, focus }),
       samples: samples.length,
     };
   } finally {
@@ -146,6 +150,7 @@ try {
   table('by owner of the nearest JavaScript frame', runs, 'owner', top);
   table('by function of the nearest JavaScript frame', runs, 'function', top);
   table('by leaf symbol', runs, 'leaf', top);
+  if (focus) table(`by leaf symbol, nearest JavaScript function matching ${focus}`, runs, 'focused', top);
 } finally {
   await sink.stop();
   rmSync(dir, { recursive: true, force: true });

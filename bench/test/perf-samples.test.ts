@@ -66,4 +66,11 @@ describe('perf-split: splitting perf samples per request', () => {
     expect(split.category.get('kernel')).toBeCloseTo(100);
     expect(split.function.get('onRequest packages/fastify-plugin/index.js')).toBeCloseTo(100);
   });
+
+  it('with a focus, splits the matching functions by leaf symbol', () => {
+    const split = splitPerRequest(samples, { hz: 1000, requests: 10, focus: /^onRequest / });
+    // Only the inline-cache miss has onRequest as its nearest frame; #start is nearer in the other sample.
+    expect([...split.focused]).toEqual([['Builtins_KeyedLoadIC_Megamorphic', 100]]);
+    expect(splitPerRequest(samples, { hz: 1000, requests: 10 }).focused.size).toBe(0);
+  });
 });
