@@ -27,7 +27,7 @@ export function periscopeErrors(telemetry: Telemetry): PeriscopeErrorMiddleware 
   const http = telemetry.http;
   return function periscopeErrorMiddleware(error, req, _res, next) {
     try {
-      getRequestState(req)?.observation.recordError(error);
+      getRequestState(req)?.observation?.recordError(error);
     } catch (failure) {
       http.reportInternalError('express.errors', failure);
     }

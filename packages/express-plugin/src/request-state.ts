@@ -7,7 +7,8 @@ export interface RouteLabel {
 
 /** What the plugin keeps about one request between its middleware and completion. */
 export interface RequestState {
-  readonly observation: HttpObservation;
+  /** Set once the middleware has started it, right after storing the state. */
+  observation: HttpObservation | undefined;
   /** The request's route tracker, set by `RouteTracker.attach`. */
   route: RouteLabel | undefined;
 }

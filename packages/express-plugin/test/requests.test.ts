@@ -181,7 +181,8 @@ describe.each(EXPRESS_VERSIONS)('$name: request outcomes', ({ express, major }) 
   });
 
   it('every request, the first included, is labelled alike and the app reads req.baseUrl and req.route as Express set them', async () => {
-    // The first request gets the accessors as its own properties; later ones find them on the app's request prototype.
+    // Repeated requests through a parameterised router and a mounted app (whose request prototype Express swaps in
+    // and out): the accessors must hand Express back what it set, on the first request and on later ones alike.
     await serve((app) => {
       const teams = express.Router();
       teams.get('/teams/:teamId', (req, res) => void res.json({ baseUrl: req.baseUrl, route: req.route?.path }));
@@ -207,6 +208,35 @@ describe.each(EXPRESS_VERSIONS)('$name: request outcomes', ({ express, major }) 
         { method: 'GET', route: '/admin/users/:id', status: 200, observations: i + 1 },
         user,
       );
+    }
+  });
+
+  it('a route answered before periscope(), and periscope() registered in a mounted app only, read req.baseUrl and req.route as Express set them', async () => {
+    const seen = (req: { baseUrl?: unknown; route?: { path?: unknown } }) => ({ baseUrl: req.baseUrl, route: req.route?.path });
+    h = await startApp(express, (app, telemetry) => {
+      app.get('/early/:id', (req, res) => void res.json(seen(req))); // before periscope(): not observed
+      const sub = express(); // periscope() registered inside a mounted app only
+      sub.use(periscope(telemetry));
+      sub.get('/items/:id', (req, res) => void res.json(seen(req)));
+      app.use('/sub', sub);
+      app.use(periscope(telemetry));
+      app.get('/late/:id', (req, res) => void res.json(seen(req)));
+    });
+    for (let i = 1; i <= 3; i++) {
+      const early = await fetch(h.url(`/early/${i}`));
+      expect(early.headers.get('x-request-id')).toBeNull();
+      expect(await early.json()).toEqual({ baseUrl: '', route: '/early/:id' });
+      const item = await fetch(h.url(`/sub/items/${i}`));
+      expect(await item.json()).toEqual({ baseUrl: '/sub', route: '/items/:id' });
+      await expectRecorded(
+        h,
+        item.headers.get('x-request-id')!,
+        { method: 'GET', route: '/sub/items/:id', status: 200, observations: i },
+        item,
+      );
+      const late = await fetch(h.url(`/late/${i}`));
+      expect(await late.json()).toEqual({ baseUrl: '', route: '/late/:id' });
+      await expectRecorded(h, late.headers.get('x-request-id')!, { method: 'GET', route: '/late/:id', status: 200, observations: i }, late);
     }
   });
 
