@@ -9,6 +9,15 @@ export async function buildExpress({ cell, telemetry }) {
   const express = require('express');
   const app = express();
 
+  if (cell.stack === 'bare-dictionary') {
+    // What Periscope's middleware does to the request's and response's hidden classes, and nothing else.
+    const { toSharedShape } = await import('@periscope/sdk');
+    app.use((req, res, next) => {
+      toSharedShape(req);
+      toSharedShape(res);
+      next();
+    });
+  }
   if (telemetry) {
     const { periscope } = await import('@periscope/express');
     app.use(periscope(telemetry));

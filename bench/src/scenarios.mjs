@@ -73,11 +73,14 @@ export const STACKS = {
   },
   'otel-metrics-logs': { what: 'the `otel` and `metrics-logs` stacks together', traced: true, otel: true },
   als: { what: 'an AsyncLocalStorage store entered in an onRequest hook (`als.run(store, done)`), nothing else' },
+  'bare-dictionary': {
+    what: 'Express alone, plus a first middleware that gives each request and response the hidden class they all share (a dictionary-mode map), as Periscope’s middleware does; no telemetry. What Express gains from that alone, so Periscope’s ratio can be read without it',
+  },
 };
 
 const ALL_STACKS_BY_FRAMEWORK = {
   fastify: ['bare', 'periscope', 'periscope-10pct', 'metrics-logs', 'otel', 'otel-metrics-logs', 'als'],
-  express: ['bare', 'periscope', 'periscope-10pct', 'metrics-logs', 'otel', 'otel-metrics-logs'],
+  express: ['bare', 'bare-dictionary', 'periscope', 'periscope-10pct', 'metrics-logs', 'otel', 'otel-metrics-logs'],
   'nest-express': ['bare', 'periscope', 'periscope-10pct'],
   'nest-fastify': ['bare', 'periscope', 'periscope-10pct'],
 };
@@ -95,6 +98,7 @@ const SMOKE = new Set([
   'fastify:bare:realistic-2k',
   'fastify:periscope:realistic-2k',
   'express:bare:users',
+  'express:bare-dictionary:users',
   'express:periscope:users',
   'nest-express:bare:users',
   'nest-express:periscope:users',

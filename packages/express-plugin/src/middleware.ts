@@ -1,6 +1,6 @@
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { type HttpInstrumentationPort, type HttpObservation, PeriscopeError, type Telemetry } from '@periscope/sdk';
+import { type HttpInstrumentationPort, type HttpObservation, PeriscopeError, type Telemetry, toSharedShape } from '@periscope/sdk';
 import { assertTelemetry, type ExpressRequestLike, type PeriscopeExpressOptions, resolveOptions } from './options.js';
 import { isObserved, type RequestState, type RouteLabel, setRequestState } from './request-state.js';
 import { RouteTracker } from './route.js';
@@ -60,12 +60,12 @@ export function periscope(telemetry: Telemetry, options?: PeriscopeExpressOption
       return;
     }
     const state: RequestState = { observation: undefined, route: undefined };
-    // The route accessors come first, for speed. Express gives every request a hidden class of its own (a
-    // property added after its Object.setPrototypeOf makes a new map each time), so each property read or
-    // added on it misses the inline caches. Redefining its own req.baseUrl as an accessor turns it into a
-    // dictionary-mode object, whose map all requests share: the reads and the store below then hit.
+    // First, for speed: the route accessors, whose redefinition of req.baseUrl gives req the hidden class all
+    // requests share (Express gives each its own; see toSharedShape), then the same for res. The reads and
+    // stores below, and Express's and node:http's own, then hit V8's inline caches.
     try {
       RouteTracker.attach(req, state, reportRouteError);
+      if (Object.getPrototypeOf(res) !== ServerResponse.prototype) toSharedShape(res);
     } catch (error) {
       http.reportInternalError('express.middleware', error);
     }

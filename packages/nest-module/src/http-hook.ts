@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { type ArgumentsHost, HttpException, Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { type HttpInstrumentationPort, type HttpObservation, observeNodeRequest } from '@periscope/sdk';
+import { type HttpInstrumentationPort, type HttpObservation, observeNodeRequest, toSharedShape } from '@periscope/sdk';
 import { captureExceptions } from './exception-capture.js';
 import type { PeriscopeModuleOptions } from './options.js';
 import { type FastifyRouteSource, routeTemplate } from './route.js';
@@ -22,6 +22,10 @@ type Listener = (this: unknown, req: IncomingMessage, res: ServerResponse) => vo
 
 interface FastifyRequestLike extends FastifyRouteSource {
   readonly raw: IncomingMessage;
+}
+
+interface ExpressApp {
+  use(middleware: (req: IncomingMessage, res: ServerResponse, next: () => void) => void): unknown;
 }
 
 interface FastifyApp {
@@ -87,6 +91,7 @@ export class PeriscopeHttpHook implements OnModuleDestroy {
       this.#wrapServer(adapter.getHttpServer() as Server | undefined);
       this.#stopCapture ??= captureExceptions((exception, host) => this.#recordException(exception, host));
       if (this.#platform === 'fastify') this.#hookFastify(adapter.getInstance() as FastifyApp);
+      if (this.#platform === 'express') this.#hookExpress(adapter.getInstance() as ExpressApp);
     } catch (error) {
       this.#http.reportInternalError('nest.attach', error);
     }
@@ -146,6 +151,21 @@ export class PeriscopeHttpHook implements OnModuleDestroy {
         }
       });
     };
+  }
+
+  /**
+   * A first Express middleware that gives the request and response the hidden
+   * class they all share, once Express has swapped their prototypes (see
+   * `toSharedShape`): Express's, Nest's and node:http's property accesses on
+   * them, and the completion's, then hit V8's inline caches.
+   */
+  #hookExpress(app: ExpressApp): void {
+    if (typeof app?.use !== 'function') return;
+    app.use(function periscopeSharedShape(req: IncomingMessage, res: ServerResponse, next: () => void) {
+      toSharedShape(req);
+      toSharedShape(res);
+      next();
+    });
   }
 
   #hookFastify(app: FastifyApp): void {

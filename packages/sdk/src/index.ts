@@ -8,6 +8,7 @@ export type { MetricsHandler } from './adapters/metrics-server.js';
 export type { NodeHttpOptions } from './adapters/node-http.js';
 export { observeNodeRequest, observeRequestListener } from './adapters/node-http.js';
 export { BOUNDARY_DURATION_BUCKETS } from './adapters/prom-boundary-metrics.js';
+export { toSharedShape } from './adapters/shared-shape.js';
 export type {
   CorrelationOptions,
   EventBufferOptions,
