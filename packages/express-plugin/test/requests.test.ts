@@ -135,6 +135,18 @@ describe.each(EXPRESS_VERSIONS)('$name: request outcomes', ({ express, major }) 
     expect(line.aborted).toBeUndefined();
   });
 
+  it('the response is given the hidden class all responses share (the marker toSharedShape leaves), and nothing else changes', async () => {
+    await serve((app) =>
+      app.get('/shape', (_req, res) => {
+        const symbols = Object.getOwnPropertySymbols(res).map((key) => key.description);
+        res.json({ marked: symbols.includes('periscope.shape.shared'), scratch: symbols.includes('periscope.shape.scratch') });
+      }),
+    );
+    const res = await fetch(h.url('/shape'));
+    expect(await res.json()).toEqual({ marked: true, scratch: false });
+    await expectRecorded(h, res.headers.get('x-request-id')!, { method: 'GET', route: '/shape', status: 200 }, res);
+  });
+
   it('a route with params is labelled with its template (/users/:id), not the URL', async () => {
     await serve((app) => app.get('/users/:id', (req, res) => void res.json({ id: req.params.id })));
     const res = await fetch(h.url('/users/42'));

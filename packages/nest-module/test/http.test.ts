@@ -29,6 +29,15 @@ describe.each(platforms)('PeriscopeModule on %s', (platform) => {
     expect(span.parentSpanContext).toBeUndefined();
   });
 
+  it('on Express, requests and responses are given the hidden class they all share; on Fastify they keep theirs', async () => {
+    // Express swaps their prototypes, which leaves each with a class of its own (see toSharedShape); Fastify does not.
+    const url = await start();
+    const response = await fetch(`${url}/shape`);
+    const shared = platform === 'express';
+    expect(await response.json()).toEqual({ req: shared, res: shared });
+    await expectObserved(app.t, { method: 'GET', route: '/shape', path: '/shape', status: 200, response });
+  });
+
   it('404 is labelled http_route="unmatched", never the raw URL', async () => {
     const url = await start();
     const response = await fetch(`${url}/no/such/path/123`);

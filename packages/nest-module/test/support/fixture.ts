@@ -103,6 +103,13 @@ export class ProbeController {
     return new StreamableFile(Readable.from([Buffer.from('chunk-1 '), Buffer.from('chunk-2')]), { type: 'text/plain' });
   }
 
+  /** Whether the raw request and response carry the marker the SDK's `toSharedShape` leaves. */
+  @Get('shape')
+  shape(@Req() req: RawOrWrapped, @Res({ passthrough: true }) res: RawResOrReply) {
+    const marked = (target: object) => Object.getOwnPropertySymbols(target).some((key) => key.description === 'periscope.shape.shared');
+    return { req: marked('raw' in req ? req.raw : req), res: marked('raw' in res ? res.raw : res) };
+  }
+
   @Get('hang')
   async hang(@Req() req: RawOrWrapped, @Res({ passthrough: true }) res: RawResOrReply) {
     const raw = 'raw' in res ? res.raw : res;
