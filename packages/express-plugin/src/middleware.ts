@@ -60,12 +60,12 @@ export function periscope(telemetry: Telemetry, options?: PeriscopeExpressOption
       return;
     }
     const state: RequestState = { observation: undefined, route: undefined };
-    // First, for speed: the route accessors, whose redefinition of req.baseUrl gives req the hidden class all
-    // requests share (Express gives each its own; see toSharedShape), then the same for res. The reads and
+    // First, for speed: res gets the hidden class all responses share (Express gives each its own; see
+    // toSharedShape), and req the same from the route accessors' redefinition of req.baseUrl. The reads and
     // stores below, and Express's and node:http's own, then hit V8's inline caches.
     try {
-      RouteTracker.attach(req, state, reportRouteError);
       if (Object.getPrototypeOf(res) !== ServerResponse.prototype) toSharedShape(res);
+      RouteTracker.attach(req, state, reportRouteError);
     } catch (error) {
       http.reportInternalError('express.middleware', error);
     }
