@@ -1,39 +1,50 @@
 import type { ServerResponse } from 'node:http';
 import type { HttpObservation, Telemetry } from '@periscope/sdk';
-import type { FastifyRequest, onErrorHookHandler, onRequestHookHandler, onResponseHookHandler } from 'fastify';
+import type { FastifyRequest, onErrorHookHandler, onRequestHookHandler } from 'fastify';
 
 /**
  * What the plugin keeps per request, on the request itself under a decorated
- * symbol. Not in a WeakMap: V8's young-generation GC keeps every WeakMap value
- * alive, so each request (its state holds the response, which holds the whole
- * request) would survive into the old generation; measured, the scavenges went
- * from ~0.8 ms to 6-12 ms under load.
+ * symbol and on the raw response for its 'finish' and 'close' listeners. Not
+ * in a WeakMap: V8's young-generation GC keeps every WeakMap value alive, so
+ * each request (its state holds the response, which holds the whole request)
+ * would survive into the old generation; measured, the scavenges went from
+ * ~0.8 ms to 6-12 ms under load.
  */
 interface RequestState {
   readonly observation: HttpObservation;
-  readonly res: ServerResponse;
+  readonly request: FastifyRequest;
   /** The first error the app raised, as seen by `onError`. */
   error: unknown;
+  /** 'finish' or 'close' handled it; the other one returns at once. */
+  done: boolean;
 }
 
 /** The Fastify hooks that translate the request lifecycle into the core's `start` / `finish`. */
 export interface PeriscopeHooks {
   onRequest: onRequestHookHandler;
   onError: onErrorHookHandler;
-  onResponse: onResponseHookHandler;
 }
+
+/** The request decoration holding a request's {@link RequestState}. */
+export const kState: unique symbol = Symbol('periscope.fastify.state');
+/** The same state on the raw response, read by the shared 'finish' and 'close' listeners. */
+const kResponseState: unique symbol = Symbol('periscope.fastify.response');
+
+type StatefulRequest = FastifyRequest & { [kState]?: RequestState | null };
+type StatefulResponse = ServerResponse & { [kResponseState]?: RequestState };
 
 /**
  * Builds the hooks for one telemetry handle. Each hook keeps its own work in a
  * try/catch reported through `reportInternalError` and calls `done()` exactly
  * once, outside that try, so the app's lifecycle and response are the same
  * with or without Periscope.
+ *
+ * The end of a request is seen on the raw response, not in an `onResponse`
+ * hook: Fastify adds its own 'finish' listener, a closure and a hook runner to
+ * every request when any `onResponse` hook exists (lib/route.js), and 'close'
+ * is needed anyway for client aborts and hijacked replies. One pair of
+ * listeners shared by every request does both.
  */
-/** The request decoration holding a request's {@link RequestState}. */
-export const kState: unique symbol = Symbol('periscope.fastify.state');
-
-type StatefulRequest = FastifyRequest & { [kState]?: RequestState | null };
-
 export function createHooks(telemetry: Telemetry): PeriscopeHooks {
   const http = telemetry.http;
 
@@ -45,22 +56,29 @@ export function createHooks(telemetry: Telemetry): PeriscopeHooks {
     }
   };
 
-  /** `finished`: the response was handed over in full (onResponse runs only after 'finish'). */
-  const complete = (request: FastifyRequest, state: RequestState, finished: boolean, where: string): void => {
+  /** `finished`: the response emitted 'finish' (handed over in full), as opposed to closing first. */
+  const complete = (res: StatefulResponse, finished: boolean, where: string): void => {
     try {
-      const { res } = state;
-      // 'close' without 'finish' is a client abort; the core records only the first call.
-      // onResponse says so itself: app.inject's response emits 'finish' without setting writableFinished.
+      const state = res[kResponseState];
+      if (state === undefined || state.done) return;
+      state.done = true;
+      // 'close' without 'finish' is a client abort; app.inject's response emits 'finish' without setting writableFinished.
       const aborted = !(finished || res.writableFinished);
       const statusCode = aborted && !res.headersSent ? undefined : res.statusCode;
       // A 4xx (a validation error, a thrown 400) is the client's fault: its
       // exception stays out of error_type and span status, as semconv asks.
       const error = state.error !== undefined && (statusCode === undefined || statusCode >= 500) ? state.error : undefined;
-      state.observation.finish({ route: request.routeOptions.url, statusCode, error, aborted });
+      state.observation.finish({ route: state.request.routeOptions.url, statusCode, error, aborted });
     } catch (failure) {
       report(where, failure);
     }
   };
+  function onFinish(this: ServerResponse): void {
+    complete(this, true, 'fastify.finish');
+  }
+  function onClose(this: ServerResponse): void {
+    complete(this, false, 'fastify.close');
+  }
 
   return {
     onRequest(request, reply, done) {
@@ -76,17 +94,19 @@ export function createHooks(telemetry: Telemetry): PeriscopeHooks {
           clientAddress: request.ip,
           httpVersion: raw.httpVersion,
         });
-        const res = reply.raw;
+        const res = reply.raw as StatefulResponse;
         // On the raw response, as node-http does, so hijacked replies carry them too.
         const headers = observation.responseHeaders;
         for (const name in headers) res.setHeader(name, headers[name] as string);
         request.correlationId = observation.correlationId;
         request.requestId = observation.requestId;
-        const state: RequestState = { observation, res, error: undefined };
+        const state: RequestState = { observation, request, error: undefined, done: false };
         (request as StatefulRequest)[kState] = state;
-        // onResponse only runs after 'finish'; 'close' also covers client aborts. A response closes once:
-        // `on`, not `once`, which would wrap the listener in another function and object per request.
-        res.on('close', () => complete(request, state, false, 'fastify.close'));
+        res[kResponseState] = state;
+        // 'finish': the response was handed over (also for hijacked replies that end the raw response);
+        // 'close' without it: the client went away. A response emits each at most once.
+        res.on('finish', onFinish);
+        res.on('close', onClose);
       } catch (error) {
         report('fastify.onRequest', error);
       }
@@ -101,12 +121,6 @@ export function createHooks(telemetry: Telemetry): PeriscopeHooks {
     onError(request, _reply, error, done) {
       const state = (request as StatefulRequest)[kState];
       if (state && state.error === undefined) state.error = error;
-      done();
-    },
-
-    onResponse(request, _reply, done) {
-      const state = (request as StatefulRequest)[kState];
-      if (state) complete(request, state, true, 'fastify.onResponse');
       done();
     },
   };

@@ -35,7 +35,6 @@ const plugin: FastifyPluginCallback<PeriscopeFastifyOptions> = (fastify: Fastify
     const hooks = createHooks(telemetry);
     fastify.addHook('onRequest', hooks.onRequest);
     fastify.addHook('onError', hooks.onError);
-    fastify.addHook('onResponse', hooks.onResponse);
     // The app closes; the telemetry is the caller's, so flush it but do not shut it down.
     fastify.addHook('onClose', (_instance, next) => {
       telemetry.forceFlush().then(
