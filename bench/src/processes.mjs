@@ -12,10 +12,10 @@ export const pinning = HAS_TASKSET ? 'taskset' : 'none (taskset not found)';
  * `taskset -c <cpu>` when taskset exists (taskset execs node, so the pid and
  * the channel are node's).
  */
-export function spawnNode(script, args, { cpu, nodeArgs = [], stdout = 'inherit' }) {
+export function spawnNode(script, args, { cpu, nodeArgs = [], stdout = 'inherit', env = process.env }) {
   const command = [process.execPath, ...nodeArgs, script, ...args];
   const [file, ...rest] = HAS_TASKSET ? ['taskset', '-c', String(cpu), ...command] : command;
-  const child = spawn(file, rest, { stdio: ['ignore', stdout, 'inherit', 'ipc'] });
+  const child = spawn(file, rest, { stdio: ['ignore', stdout, 'inherit', 'ipc'], env });
   child.stderrTail = '';
   return child;
 }

@@ -95,14 +95,16 @@ describe('the light tracer', () => {
     expect(ended[1]?.attributes).toEqual({ tags: ['a', 'b'], n: 1 });
   });
 
-  it('leaves out empty keys, undefined and null values and inherited keys, whatever else the object holds', () => {
+  it('leaves out empty keys, undefined and null values, inherited and symbol keys, whatever else the object holds', () => {
     const { tracer, ended } = provider();
     const inherited = Object.create({ fromPrototype: 'x' }) as Record<string, unknown>;
     inherited.own = 'yes';
     tracer.startSpan('a', { attributes: { '': 'empty key', kept: 1 } }).end();
     tracer.startSpan('b', { attributes: { gone: undefined, nothing: null as never, kept: 'k' } }).end();
     tracer.startSpan('c', { attributes: inherited as never }).end();
-    expect(ended.map((span) => span.attributes)).toEqual([{ kept: 1 }, { kept: 'k' }, { own: 'yes' }]);
+    tracer.startSpan('d', { attributes: { [Symbol('not an attribute')]: 'x', kept: true } as never }).end();
+    expect(ended.map((span) => span.attributes)).toEqual([{ kept: 1 }, { kept: 'k' }, { own: 'yes' }, { kept: true }]);
+    expect(Object.getOwnPropertySymbols(ended[3]?.attributes)).toEqual([]);
   });
 
   it('startActiveSpan makes the span active for the callback; a second end() is ignored', () => {
