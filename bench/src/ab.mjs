@@ -93,10 +93,13 @@ const cell = makeCell(values.framework, values.stack, values.route);
 const path = ROUTES[values.route].path;
 
 async function round(sink, order) {
-  const servers = order.map((i) => ({
-    i,
-    child: spawnNode(join(roots[i], 'bench/src/server.mjs'), [JSON.stringify(cell), sink.url], { cpu: 0, stdout: 'ignore' }),
-  }));
+  const servers = order.map((i) => {
+    const env = experiments[i] === undefined ? process.env : { ...process.env, PERISCOPE_BENCH_EXPERIMENT: experiments[i] };
+    return {
+      i,
+      child: spawnNode(join(roots[i], 'bench/src/server.mjs'), [JSON.stringify(cell), sink.url], { cpu: 0, stdout: 'ignore', env }),
+    };
+  });
   try {
     const readies = await Promise.all(servers.map(({ child }) => nextMessage(child, 'ready', 30_000)));
     const loads = readies.map((ready) =>
