@@ -58,6 +58,8 @@ const experiments = [values['experiment-a'], values['experiment-b']];
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
+/** Each server gets its own load process with half the connections. */
+const perSide = Math.floor(connections / 2);
 const known = (table, key) => Object.hasOwn(table, key);
 if (
   roots.length !== 2 ||
@@ -105,7 +107,7 @@ async function round(sink, order) {
     const loads = readies.map((ready) =>
       spawnNode(
         LOAD,
-        [JSON.stringify({ url: `http://127.0.0.1:${ready.port}${path}`, connections: connections / 2, warmupS: 2, durationS: seconds })],
+        [JSON.stringify({ url: `http://127.0.0.1:${ready.port}${path}`, connections: perSide, warmupS: 2, durationS: seconds })],
         { cpu: 1 },
       ),
     );
@@ -117,7 +119,7 @@ async function round(sink, order) {
       const done = await Promise.all(results);
       const byRoot = [];
       servers.forEach(({ i, child }, k) => {
-        const cpu = cpuSeconds(child.pid) - (before[k] ?? Number.NaN);
+        const cpu = cpuSeconds(child.pid) - before[k];
         const { responses, rps, p99Us, errors, non2xx } = done[k];
         byRoot[i] = { usPerRequest: (cpu * 1e6) / responses, rps, p99Us, failures: errors + non2xx };
       });
@@ -133,7 +135,7 @@ async function round(sink, order) {
 const fmt = (run) =>
   `${run.usPerRequest.toFixed(1)} µs/req, ${Math.round(run.rps)} req/s, p99 ${(run.p99Us / 1000).toFixed(2)} ms${run.failures ? `, ${run.failures} failed` : ''}`;
 
-console.log(`${cell.id}, ${rounds} rounds of ${seconds} s, ${connections / 2} connections each`);
+console.log(`${cell.id}, ${rounds} rounds of ${seconds} s, ${perSide} connections each`);
 console.log(`A: ${roots[0]}${experiments[0] ? ` ${experiments[0]}` : ''}\nB: ${roots[1]}${experiments[1] ? ` ${experiments[1]}` : ''}`);
 const sink = await startSink();
 const ratios = [];

@@ -1,7 +1,7 @@
 import { PeriscopeError } from '@periscope/sdk';
 import type { FastifyInstance, FastifyPluginCallback } from 'fastify';
 import fp from 'fastify-plugin';
-import { createHooks, kState } from './hooks.js';
+import { createHooks } from './hooks.js';
 import { type PeriscopeFastifyOptions, resolveTelemetry } from './options.js';
 
 declare module 'fastify' {
@@ -30,7 +30,6 @@ const plugin: FastifyPluginCallback<PeriscopeFastifyOptions> = (fastify: Fastify
     // keeps the request object's hidden class stable.
     fastify.decorateRequest('correlationId', '');
     fastify.decorateRequest('requestId', '');
-    fastify.decorateRequest(kState, null);
 
     const hooks = createHooks(telemetry);
     fastify.addHook('onRequest', hooks.onRequest);
